@@ -1,0 +1,1 @@
+"""CS2109s Tutorial 9 grader."""

@@ -1,0 +1,81 @@
+"""Grade one submission: intake, sandbox, cases, scores. The library entry point.
+
+    problems.yaml -> ProblemSet -> Submission -> Sandbox + Session -> TestOutcome* -> Results
+
+The worker starts before pytest is even imported, so that its interpreter and numpy load
+while the trusted side collects the cases.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import time
+from pathlib import Path
+
+from grader.problems import DEFAULT_PATH, MODULES, ProblemSet, load
+from grader.sandbox import Sandbox
+from grader.scoring import Results, score
+from grader.submission import read_submission
+
+GRADER_VERSION = "0.1.0"
+
+
+def hidden_directories() -> tuple[str, ...]:
+    """Directories student code must not see: the cases, the references, /autograder."""
+    found = [str(Path(__file__).resolve().parent)]
+    spec = importlib.util.find_spec("solutions")  # locates without importing
+    if spec is not None and spec.submodule_search_locations:
+        found += [str(Path(p).resolve()) for p in spec.submodule_search_locations]
+    if Path("/autograder").is_dir():
+        found.append("/autograder")
+    return tuple(found)
+
+
+def grade(
+    submission: Path | str,
+    problems: ProblemSet | None = None,
+    cases: Path | None = None,
+) -> Results:
+    """Grade the submission at `submission` (a folder, .py, .ipynb or .zip).
+
+    Raises only for a grader fault (a broken problems.yaml, a missing path); anything the
+    student did wrong is part of the returned results.
+    """
+    started = time.monotonic()
+    problems = problems or load(DEFAULT_PATH)
+    intake = read_submission(Path(submission), MODULES)
+    sandbox = Sandbox(
+        sources={module: source.code for module, source in intake.sources.items()},
+        memory=max(p.limits.memory for p in problems.problems) * 2**20,
+        cpu_seconds=int(problems.limits.budget) + 10,
+        hide=hidden_directories(),
+    )
+    unavailable = {m: why for m in MODULES if (why := intake.unavailable(m)) is not None}
+    if len(unavailable) < len(MODULES):
+        sandbox.start()  # boots while pytest is imported and collects
+    # Imported here, after the worker has started, because pytest takes a while to import.
+    from grader import plugin
+    from grader.proxy import Session
+
+    try:
+        session = Session(problems, unavailable, sandbox, started=started)
+        ran = plugin.run_cases(problems, session, cases or plugin.CASES)
+    finally:
+        sandbox.close()
+    leftover = sandbox.leftover_processes()
+    isolation = sandbox.isolation
+    extra = {
+        "grader_version": GRADER_VERSION,
+        "sandbox": isolation.describe(),
+        "worker_starts": sandbox.starts,
+        "collection_errors": ran.collection_errors,
+    }
+    if leftover:
+        extra["leftover_processes"] = len(leftover)
+    return Results(
+        problems=score(problems, ran.outcomes),
+        written=tuple(p for p in problems.problems if not p.graded),
+        messages=tuple(intake.messages),
+        execution_time=time.monotonic() - started,
+        extra=extra,
+    )

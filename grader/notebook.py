@@ -1,0 +1,99 @@
+"""Build the student notebook, exercises/tutorial9.ipynb, from problems.yaml and the stubs.
+
+Per problem: a Markdown cell with the statement, then a code cell holding the stubs of the
+exercises the problem grades (verbatim, so the grader finds them by name), or a Markdown answer
+cell for a written problem. Imports and given constants go into one setup cell at the top.
+Cell ids are derived from problem ids so the file is byte-for-byte reproducible.
+"""
+
+from __future__ import annotations
+
+import ast
+
+import nbformat
+
+from grader.problems import MODULES, ProblemSet
+
+NOTEBOOK_NAME = "tutorial9.ipynb"
+
+_INTRO = """\
+# {title}
+
+Fill in every function below, then run the cells. Each code problem is graded by hidden test
+cases; written problems are graded by hand. Keep the function names and signatures as they are:
+the grader finds your functions by name, whichever cell they are in. Only definitions (imports,
+functions, assignments) are graded, so demo code and prints in your cells are fine.
+
+Submit this notebook as it is, or the five files `conv.py`, `shapes.py`, `rnn_types.py`,
+`activations.py` and `rnn.py`."""
+
+
+def _definitions(stub: str) -> tuple[list[str], dict[str, str]]:
+    """Split a stub module into its setup statements and its named definitions."""
+    tree = ast.parse(stub)
+    setup: list[str] = []
+    named: dict[str, str] = {}
+    for node in tree.body:
+        text = ast.get_source_segment(stub, node, padded=False) or ""
+        if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
+            decorators = "".join(f"@{ast.unparse(d)}\n" for d in node.decorator_list)
+            named[node.name] = decorators + text
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value:
+            named[node.target.id] = text
+        elif isinstance(node, ast.ImportFrom) and node.module == "__future__":
+            continue  # each notebook cell compiles alone; the hints work without it on 3.10
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            continue  # module docstring
+        else:
+            setup.append(text)
+    return setup, named
+
+
+def build(problems: ProblemSet, stubs: dict[str, str]) -> nbformat.NotebookNode:
+    """The notebook for `problems`, given the stub text of every module (`conv.py` -> text)."""
+    setup: list[str] = []
+    named: dict[str, str] = {}
+    for module in MODULES:
+        module_setup, module_named = _definitions(stubs[f"{module}.py"])
+        setup.extend(s for s in module_setup if s not in setup)
+        named.update({f"{module}.{name}": text for name, text in module_named.items()})
+
+    cells = [
+        _markdown("intro", _INTRO.format(title=problems.title)),
+        _code("setup", "\n".join(setup)),
+    ]
+    placed: set[str] = set()
+    for problem in problems.problems:
+        cells.append(_markdown(f"{problem.id}-statement", f"## {problem.title}\n\n{problem.statement}"))
+        if not problem.graded:
+            cells.append(_markdown(f"{problem.id}-answer", "**Your answer:** _write it here._"))
+            continue
+        fresh = [t for t in problem.targets if t not in placed]
+        placed.update(fresh)
+        parts = [named[t] for t in fresh]
+        parts += [f"# {t.split('.')[1]} is above, in an earlier problem's cell." for t in
+                  problem.targets if t not in fresh]
+        cells.append(_code(f"{problem.id}-code", "\n\n\n".join(parts)))
+    notebook = nbformat.v4.new_notebook(cells=cells)
+    notebook.metadata = {
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"},
+    }
+    return notebook
+
+
+def render(problems: ProblemSet, stubs: dict[str, str]) -> str:
+    """The notebook as the exact text that is committed."""
+    return nbformat.writes(build(problems, stubs)) + "\n"
+
+
+def _markdown(cell_id: str, text: str) -> nbformat.NotebookNode:
+    cell = nbformat.v4.new_markdown_cell(text.rstrip("\n"))
+    cell.id = cell_id
+    return cell
+
+
+def _code(cell_id: str, text: str) -> nbformat.NotebookNode:
+    cell = nbformat.v4.new_code_cell(text.rstrip("\n"))
+    cell.id = cell_id
+    return cell

@@ -1,0 +1,198 @@
+"""Load and validate problems.yaml into typed, frozen objects.
+
+This is the only module that reads the raw YAML. Every error names the file, the problem and
+the key, so an instructor can fix a typo without reading a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "problems.yaml"
+SCHEMA_VERSION = 1
+MODULES = ("conv", "shapes", "rnn_types", "activations", "rnn")
+KINDS = ("code", "written")
+
+_ID = re.compile(r"^[A-Za-z0-9_-]+$")
+_TARGET = re.compile(r"^([a-z_][a-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)$")
+
+
+class ProblemsError(ValueError):
+    """problems.yaml is malformed; the message says where."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Grading limits; problems inherit the file's and may override all but `budget`."""
+
+    timeout: float = 10.0  # wall-clock seconds for one call of student code
+    memory: int = 1024  # MiB of address space for student code
+    budget: float = 120.0  # wall-clock seconds for the whole submission
+    rtol: float = 1e-4
+    atol: float = 1e-5
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem of the tutorial, or one exercise its recap motivates."""
+
+    id: str
+    title: str
+    statement: str  # Markdown with LaTeX
+    kind: str  # "code" (auto-graded) or "written" (graded by hand)
+    points: float
+    targets: tuple[str, ...]  # "module.name" of every exercise the problem grades
+    limits: Limits
+
+    @property
+    def graded(self) -> bool:
+        """Whether the grader scores this problem (written ones are graded by hand)."""
+        return self.kind == "code"
+
+
+@dataclass(frozen=True)
+class ProblemSet:
+    """The whole exercise set, problems in tutorial order."""
+
+    title: str
+    problems: tuple[Problem, ...]
+    limits: Limits
+    path: Path
+
+    def problem(self, problem_id: str) -> Problem:
+        """The problem with this id; KeyError names the known ids."""
+        for problem in self.problems:
+            if problem.id == problem_id:
+                return problem
+        known = ", ".join(p.id for p in self.problems)
+        raise KeyError(f"no problem {problem_id!r} in {self.path.name} (known: {known})")
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        """Every graded "module.name", in first-use order."""
+        return tuple(dict.fromkeys(t for p in self.problems for t in p.targets))
+
+    def first_problem_of(self, target: str) -> Problem:
+        """The first problem that grades `target` (stubs name it)."""
+        for problem in self.problems:
+            if target in problem.targets:
+                return problem
+        raise KeyError(f"no problem grades {target!r}")
+
+
+def load(path: Path | str = DEFAULT_PATH) -> ProblemSet:
+    """Read and validate a problems file.
+
+    Raises:
+        ProblemsError: the file is missing, not YAML, or breaks the schema; the message names
+            the file, the problem id and the key.
+    """
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ProblemsError(f"{path}: cannot read: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise ProblemsError(f"{path}: not valid YAML: {exc}") from None
+    return parse(raw, path)
+
+
+def parse(raw: Any, path: Path) -> ProblemSet:
+    """Validate an already-parsed YAML document (see `load`)."""
+    where = path.name
+    top = _mapping(raw, where, {"schema_version", "title", "limits", "problems"})
+    if top.get("schema_version") != SCHEMA_VERSION:
+        raise ProblemsError(
+            f"{where}: 'schema_version' must be {SCHEMA_VERSION}, got {top.get('schema_version')!r}"
+        )
+    title = _text(top, "title", where)
+    limits = _limits(top.get("limits", {}), Limits(), f"{where}: 'limits'", allow_budget=True)
+    items = top.get("problems")
+    if not isinstance(items, list) or not items:
+        raise ProblemsError(f"{where}: 'problems' must be a non-empty list")
+    problems = tuple(_problem(item, i, limits, where) for i, item in enumerate(items))
+    seen: set[str] = set()
+    for problem in problems:
+        if problem.id in seen:
+            raise ProblemsError(f"{where}: problem {problem.id!r}: duplicate 'id'")
+        seen.add(problem.id)
+    return ProblemSet(title=title, problems=problems, limits=limits, path=path)
+
+
+def _problem(raw: Any, index: int, defaults: Limits, where: str) -> Problem:
+    keys = {"id", "title", "statement", "kind", "points", "targets", "limits"}
+    item = _mapping(raw, f"{where}: problem #{index + 1}", keys)
+    problem_id = item.get("id")
+    if isinstance(problem_id, int) and not isinstance(problem_id, bool):
+        problem_id = str(problem_id)  # YAML reads `id: 2` as a number
+    if not isinstance(problem_id, str) or not _ID.match(problem_id):
+        raise ProblemsError(
+            f"{where}: problem #{index + 1}: 'id' must be letters, digits, '_' or '-' "
+            f"(no dots), got {problem_id!r}"
+        )
+    at = f"{where}: problem {problem_id!r}"
+    kind = item.get("kind")
+    if kind not in KINDS:
+        raise ProblemsError(f"{at}: 'kind' must be one of {', '.join(KINDS)}, got {kind!r}")
+    points = item.get("points")
+    if isinstance(points, bool) or not isinstance(points, (int, float)) or not points > 0:
+        raise ProblemsError(f"{at}: 'points' must be a number > 0, got {points!r}")
+    targets = item.get("targets", [])
+    if kind == "written" and targets:
+        raise ProblemsError(f"{at}: 'targets' is only for code problems")
+    if kind == "code":
+        if not isinstance(targets, list) or not targets:
+            raise ProblemsError(f"{at}: 'targets' must list the exercises graded, e.g. conv.conv2d")
+        for target in targets:
+            match = _TARGET.match(target) if isinstance(target, str) else None
+            if not match or match.group(1) not in MODULES:
+                raise ProblemsError(
+                    f"{at}: 'targets': {target!r} is not module.name with module one of "
+                    f"{', '.join(MODULES)}"
+                )
+    limits = _limits(item.get("limits", {}), defaults, f"{at}: 'limits'", allow_budget=False)
+    return Problem(
+        id=problem_id,
+        title=_text(item, "title", at),
+        statement=_text(item, "statement", at),
+        kind=kind,
+        points=float(points),
+        targets=tuple(targets),
+        limits=limits,
+    )
+
+
+def _limits(raw: Any, base: Limits, at: str, *, allow_budget: bool) -> Limits:
+    names = {f.name for f in fields(Limits)} - (set() if allow_budget else {"budget"})
+    if not allow_budget and isinstance(raw, dict) and "budget" in raw:
+        raise ProblemsError(f"{at}: 'budget' is for the whole submission: set it at the top level")
+    values = _mapping(raw, at, names)
+    for key, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+            raise ProblemsError(f"{at}: '{key}' must be a number > 0, got {value!r}")
+    if "memory" in values:
+        values["memory"] = int(values["memory"])
+    return replace(base, **{k: v for k, v in values.items()})
+
+
+def _mapping(raw: Any, at: str, allowed: set[str]) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise ProblemsError(f"{at}: expected a mapping, got {type(raw).__name__}")
+    unknown = sorted(str(k) for k in raw if k not in allowed)
+    if unknown:
+        raise ProblemsError(
+            f"{at}: unknown key {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})"
+        )
+    return dict(raw)
+
+
+def _text(raw: dict[str, Any], key: str, at: str) -> str:
+    value = raw.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise ProblemsError(f"{at}: '{key}' must be non-empty text")
+    return value

@@ -1,0 +1,216 @@
+"""The student proxy: the grading cases' view of a submission, backed by the sandbox.
+
+``student.conv.conv2d(x, w)`` sends the call to the sandbox worker and returns the plain data
+that came back; ``student.rnn_types.TASK_TYPES`` returns the value. The `Session` applies the
+policies that keep one bad function from costing other tests:
+
+- a module that is missing, does not compile, or fails to import (also by timeout or crash)
+  is never imported again: its tests fail at once with the same message;
+- a target that timed out or crashed twice fails its remaining tests at once;
+- every wall-clock timeout is a fair share of the remaining budget: at most
+  ``remaining / (2 * live targets)``, so even a submission whose every function loops
+  finishes inside the budget, and no target's timeouts can eat another target's time;
+- once the whole-submission budget is spent, remaining calls fail as not run.
+"""
+
+from __future__ import annotations
+
+import builtins
+import time
+from collections.abc import Callable
+from typing import Any
+
+from grader.problems import MODULES, Problem, ProblemSet
+from grader.sandbox import Sandbox, SandboxCrash, SandboxError, SandboxTimeout
+
+STRIKES = 2  # timeouts or crashes after which a target is given up
+
+
+class StudentFailure(Exception):
+    """The student's code produced no value; the message is student-facing."""
+
+
+class Unavailable(StudentFailure):
+    """The module or function cannot be used (missing, broken, failed to import)."""
+
+
+class TimedOut(StudentFailure):
+    """The call did not finish in time."""
+
+
+class Crashed(StudentFailure):
+    """The call ended the worker process or sent garbage."""
+
+
+class GivenUp(StudentFailure):
+    """The target timed out or crashed too often; not called again."""
+
+
+class BudgetExhausted(StudentFailure):
+    """The whole-submission time budget is spent."""
+
+
+class StudentRaised(StudentFailure):
+    """The student's code raised an exception that is not a plain builtin Exception."""
+
+
+STUDENT_ERROR = "student_error"  # attribute set on builtin exceptions re-raised from a reply
+
+
+class Session:
+    """Grading state of one submission: the sandbox, the budget, and what has failed."""
+
+    def __init__(
+        self,
+        problems: ProblemSet,
+        unavailable: dict[str, str],
+        sandbox: Sandbox,
+        started: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.problems = problems
+        self.sandbox = sandbox
+        self.clock = clock
+        self.deadline = (started if started is not None else clock()) + problems.limits.budget
+        self.module_errors = dict(unavailable)  # module -> why it cannot be used
+        self.strikes: dict[str, list[str]] = {}
+        self._imported: set[str] = set()
+        self._generation = -1
+
+    def get(self, target: str, problem: Problem) -> Any:
+        """The target's value, or a callable that calls it in the sandbox."""
+        reply = self._request(target, problem, {"op": "get"}, None)
+        if reply.get("callable"):
+            return _Call(self, target, problem)
+        return reply.get("value")
+
+    def call(self, target: str, problem: Problem, args: tuple, kwargs: dict) -> Any:
+        """Call the target in the sandbox with plain-data arguments."""
+        values = {"args": list(args), "kwargs": dict(kwargs)}
+        memory = problem.limits.memory * 2**20
+        reply = self._request(target, problem, {"op": "call", "memory": memory}, values)
+        return reply.get("value")
+
+    def _request(
+        self, target: str, problem: Problem, header: dict[str, Any], values: dict | None
+    ) -> dict[str, Any]:
+        module, name = target.split(".")
+        if module in self.module_errors:
+            raise Unavailable(self.module_errors[module])
+        struck = self.strikes.get(target, [])
+        if len(struck) >= STRIKES:
+            raise GivenUp(f"skipped: {name} {struck[-1]} {STRIKES} times already")
+        self._import(module, problem)
+        timeout = self._timeout(problem)
+        try:
+            reply = self.sandbox.request({**header, "module": module, "name": name}, values, timeout)
+        except SandboxTimeout:
+            struck.append("timed out")
+            self.strikes[target] = struck
+            raise TimedOut(f"{name} did not finish within {timeout:.1f} s") from None
+        except SandboxCrash as exc:
+            struck.append("crashed")
+            self.strikes[target] = struck
+            raise Crashed(f"{name} crashed: {exc.reason}") from None
+        if reply["ok"]:
+            return reply
+        if reply.get("missing"):
+            raise Unavailable(f"{module}.py has no {name}: define it with exactly this name")
+        raise _raised(name, reply.get("error"))
+
+    def _import(self, module: str, problem: Problem) -> None:
+        self.sandbox.start()  # a no-op unless the last worker was killed
+        if self.sandbox.starts != self._generation:  # a fresh worker has imported nothing
+            self._imported, self._generation = set(), self.sandbox.starts
+        if module in self._imported:
+            return
+        timeout = self._timeout(problem)
+        try:
+            reply = self.sandbox.request({"op": "import", "module": module}, None, timeout)
+        except SandboxError as exc:
+            why = "did not finish" if isinstance(exc, SandboxTimeout) else exc.reason
+            self.module_errors[module] = f"importing {module}.py failed: {why}"
+            if isinstance(exc, SandboxTimeout):
+                self.module_errors[module] += f" within {timeout:.1f} s"
+            raise Unavailable(self.module_errors[module]) from None
+        if not reply["ok"]:
+            error = reply.get("error") or {}
+            detail = f"{error.get('type', 'error')}: {error.get('message', '')}".strip(": ")
+            self.module_errors[module] = f"{module}.py failed to import: {detail}"[:500]
+            raise Unavailable(self.module_errors[module])
+        self._imported.add(module)
+
+    def _timeout(self, problem: Problem) -> float:
+        remaining = self.deadline - self.clock()
+        if remaining <= 0:
+            raise BudgetExhausted("not run: time budget exhausted")
+        live = sum(
+            1
+            for target in self.problems.targets
+            if target.split(".")[0] not in self.module_errors
+            and len(self.strikes.get(target, ())) < STRIKES
+        )
+        return min(problem.limits.timeout, remaining / (STRIKES * max(live, 1)))
+
+
+def _raised(name: str, error: Any) -> Exception:
+    """The exception to raise in the trusted process for a student's exception."""
+    error = error if isinstance(error, dict) else {}
+    kind = str(error.get("type", "Exception"))[:100]
+    message = str(error.get("message", ""))
+    trace = str(error.get("traceback", ""))
+    if kind == "UnsupportedReturn":
+        return StudentRaised(f"{name} returned {message}")
+    cls = getattr(builtins, kind, None) if error.get("builtin") is True else None
+    if isinstance(cls, type) and issubclass(cls, Exception):
+        try:
+            exc = cls(message)
+        except Exception:  # noqa: BLE001  (some builtins need more arguments)
+            exc = None
+        if exc is not None:
+            setattr(exc, STUDENT_ERROR, {"function": name, "type": kind, "traceback": trace})
+            return exc
+    failure = StudentRaised(f"{name} raised {kind}: {message}"[:1000])
+    setattr(failure, STUDENT_ERROR, {"function": name, "type": kind, "traceback": trace})
+    return failure
+
+
+class _Call:
+    """A student function living in the sandbox."""
+
+    def __init__(self, session: Session, target: str, problem: Problem) -> None:
+        self._session, self._target, self._problem = session, target, problem
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._session.call(self._target, self._problem, args, kwargs)
+
+    def __repr__(self) -> str:
+        return f"<student {self._target}>"
+
+
+class _Module:
+    def __init__(self, student: StudentProxy, module: str) -> None:
+        self._student, self._module = student, module
+
+    def __getattr__(self, name: str) -> Any:
+        return self._student.fetch(f"{self._module}.{name}")
+
+
+class StudentProxy:
+    """The `student` fixture of one case: records which targets the case touched."""
+
+    def __init__(self, session: Session, problem: Problem) -> None:
+        self._session, self._problem = session, problem
+        self.touched: list[str] = []
+
+    def __getattr__(self, module: str) -> _Module:
+        if module not in MODULES:
+            raise AttributeError(f"no student module {module!r}")
+        return _Module(self, module)
+
+    def fetch(self, target: str) -> Any:
+        if target not in self._session.problems.targets:
+            raise AttributeError(f"{target} is not an exercise in problems.yaml")
+        if target not in self.touched:
+            self.touched.append(target)
+        return self._session.get(target, self._problem)

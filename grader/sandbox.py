@@ -1,0 +1,379 @@
+"""The sandbox: one supervised worker process that runs a submission's code.
+
+Contract
+--------
+What crosses: requests (module, function name, arguments) go in and replies come out as
+    frames of grader/wire.py: strict JSON plus .npy blobs loaded with allow_pickle=False, size
+    capped. Expected values, reference solutions and test cases never enter the worker; every
+    comparison happens in the trusted process after the reply has been decoded.
+What is hidden: the worker runs `python -I` with a clean environment (single-threaded BLAS,
+    MPLBACKEND=Agg, HOME and TMPDIR in its own directory), stdin closed, stdout and stderr
+    captured to capped files. As root it runs as a dedicated unprivileged user, and where the
+    kernel allows it in new pid, mount and network namespaces, where the root filesystem is
+    read-only, /tmp is private, and the directories holding the reference solutions, the
+    hidden cases and /autograder are covered by empty mounts (see grader/confine.py). Without
+    root it uses an unprivileged user namespace for the same view where the kernel allows it.
+What is limited: address space (problems.yaml `memory`), CPU time (the budget), file size,
+    open files, and as the sandbox user the number of processes.
+On timeout or crash: the whole process tree is killed with SIGKILL (the process group, the
+    pid namespace, and every process of the sandbox user), then a fresh worker is started on
+    the next request. `close` does the same and verifies that no sandbox process is left.
+The level actually reached is reported by `probe()` and recorded in results.json.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pwd
+import select
+import shutil
+import signal
+import site
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from grader import wire
+
+SANDBOX_USER = "tutorial9-sandbox"
+FALLBACK_UID = 64999  # used when the dedicated user does not exist: unassigned on Debian/Ubuntu
+RUNTIME_FILES = ("worker.py", "wire.py", "confine.py")
+OUTPUT_CAP = 16 * 2**20  # bytes a sandbox process may write to one file
+_HERE = Path(__file__).resolve().parent
+
+
+class SandboxError(Exception):
+    """The worker did not answer properly; `reason` is a student-facing sentence."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class SandboxTimeout(SandboxError):
+    """The worker did not answer in time and was killed."""
+
+
+class SandboxCrash(SandboxError):
+    """The worker exited, or sent something that is not a valid reply, and was killed."""
+
+
+@dataclass(frozen=True)
+class Isolation:
+    """What isolation is available on this machine, as measured by `probe`."""
+
+    level: str  # "full", "user", "namespaces" or "process"
+    uid: int | None  # the sandbox user, when running as root
+    namespaces: bool  # pid, mount and network namespaces
+    unshare: tuple[str, ...]  # the unshare command prefix, empty without namespaces
+    notes: tuple[str, ...] = ()
+
+    def describe(self) -> dict[str, Any]:
+        """The record that goes into results.json's extra_data."""
+        return {
+            "level": self.level,
+            "separate_user": self.uid is not None,
+            "pid_mount_network_namespaces": self.namespaces,
+            "notes": list(self.notes),
+        }
+
+
+_probed: Isolation | None = None
+
+
+def probe() -> Isolation:
+    """Find the strongest isolation this machine allows (measured once per process)."""
+    global _probed
+    if _probed is None:
+        _probed = _probe()
+    return _probed
+
+
+def _probe() -> Isolation:
+    root = os.geteuid() == 0
+    unshare = shutil.which("unshare")
+    base = [unshare, "--pid", "--fork", "--kill-child", "--mount", "--mount-proc", "--net"]
+    notes = []
+    if unshare:
+        prefix = tuple(base if root else [unshare, "--user", "--map-root-user", *base[1:]])
+        probe_run = subprocess.run(
+            [*prefix, "true"], stdin=subprocess.DEVNULL, capture_output=True, timeout=10
+        )
+        if probe_run.returncode == 0:
+            if root:
+                return Isolation("full", _sandbox_uid(), True, prefix)
+            notes.append("not root: student code runs as the grading user")
+            return Isolation("namespaces", None, True, prefix, tuple(notes))
+        notes.append("namespaces unavailable: " + probe_run.stderr.decode(errors="replace")[:200])
+    else:
+        notes.append("namespaces unavailable: no unshare command")
+    if root and _reachable_by_others(Path(sys.executable).resolve()):
+        notes.append("no private view of the file system or network")
+        return Isolation("user", _sandbox_uid(), False, (), tuple(notes))
+    notes.append("student code runs as the grading user with resource limits only")
+    return Isolation("process", None, False, (), tuple(notes))
+
+
+def _sandbox_uid() -> int:
+    try:
+        return pwd.getpwnam(SANDBOX_USER).pw_uid
+    except KeyError:
+        return FALLBACK_UID
+
+
+def _reachable_by_others(path: Path) -> bool:
+    return all(p.stat().st_mode & 0o001 for p in path.parents)
+
+
+@dataclass
+class Sandbox:
+    """A workspace holding the student modules, and the worker that imports them.
+
+    Args:
+        sources: module name -> file content, written as <module>.py into the workspace.
+        memory: address-space cap in bytes (the hard limit; calls may ask for less).
+        cpu_seconds: CPU-time cap of one worker process.
+        hide: directories that must not be visible inside the sandbox.
+    """
+
+    sources: Mapping[str, bytes]
+    memory: int
+    cpu_seconds: int
+    hide: tuple[str, ...] = ()
+    isolation: Isolation = field(default_factory=probe)
+    _root: Path | None = None
+    _proc: subprocess.Popen[bytes] | None = None
+    _requests: int = -1
+    _replies: int = -1
+    _ready: bool = False
+    starts: int = 0
+
+    def start(self) -> None:
+        """Start a worker in the background (returns at once)."""
+        if self._proc is not None:
+            return
+        if self._root is None:
+            self._root = self._make_workspace()
+        request_read, self._requests = os.pipe()
+        self._replies, reply_write = os.pipe()
+        uid = self.isolation.uid
+        confine = {
+            "work": str(self._root / "work"),
+            "workspace": str(self._root),
+            "mounts": self.isolation.namespaces,
+            "hide": [str(Path(p).resolve()) for p in self.hide],
+            "reach": _interpreter_dirs(),
+            "uid": uid,
+            "gid": uid,
+            "rlimits": self._rlimits(),
+        }
+        config = {"requests": request_read, "replies": reply_write, "confine": confine}
+        command = [
+            *self.isolation.unshare,
+            sys.executable,
+            "-I",
+            str(self._root / "runtime" / "worker.py"),
+            json.dumps(config),
+        ]
+        logs = self._root / "logs"
+        with open(logs / "stdout", "ab") as out, open(logs / "stderr", "ab") as err:
+            self._proc = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                pass_fds=(request_read, reply_write),
+                cwd=self._root / "work",
+                env=self._environment(),
+                start_new_session=True,
+            )
+        os.close(request_read)
+        os.close(reply_write)
+        os.set_blocking(self._requests, False)
+        self._ready = False
+        self.starts += 1
+
+    def request(
+        self, header: dict[str, Any], values: dict[str, Any] | None, timeout: float
+    ) -> dict[str, Any]:
+        """Send one request and return the decoded reply (its "value" decoded as plain data).
+
+        Raises:
+            SandboxTimeout: no reply within `timeout` seconds (start-up included).
+            SandboxCrash: the worker died or replied with something malformed.
+        """
+        deadline = time.monotonic() + timeout
+        self.start()
+        try:
+            if not self._ready:
+                self._reply(deadline)
+                self._ready = True
+            self._send(wire.encode(header, values), deadline)
+            return self._reply(deadline)
+        except TimeoutError:
+            self.kill()
+            raise SandboxTimeout(f"did not finish within {timeout:.1f} s") from None
+        except (EOFError, BrokenPipeError):
+            code = self.kill()
+            raise SandboxCrash(_exit_reason(code)) from None
+        except wire.WireError as exc:
+            self.kill()
+            raise SandboxCrash(f"sent a reply the grader cannot read ({exc})") from None
+
+    def _send(self, frame: bytes, deadline: float) -> None:
+        view = memoryview(frame)
+        while view:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError
+            if not select.select([], [self._requests], [], left)[1]:
+                raise TimeoutError
+            try:
+                view = view[os.write(self._requests, view) :]
+            except BlockingIOError:
+                continue
+
+    def _reply(self, deadline: float) -> dict[str, Any]:
+        reply = wire.decode(wire.read_frame(self._replies, deadline), ("value",))
+        if reply.get("ok") not in (True, False):
+            raise wire.WireError("reply without status")
+        return reply
+
+    def kill(self) -> int | None:
+        """Kill the worker and everything it started; returns its exit status if known."""
+        if self._proc is None:
+            return None
+        proc, self._proc = self._proc, None
+        for fd in (self._requests, self._replies):
+            os.close(fd)
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        code = proc.wait()
+        self._kill_sandbox_user()
+        return code
+
+    def close(self) -> None:
+        """Kill everything and delete the workspace."""
+        self.kill()
+        self._kill_sandbox_user()
+        if self._root is not None:
+            shutil.rmtree(self._root, ignore_errors=True)
+            self._root = None
+
+    def leftover_processes(self) -> list[int]:
+        """Processes of the sandbox user still alive (should be none after `close`)."""
+        uid = self.isolation.uid
+        return [] if uid is None else _processes_of(uid)
+
+    def output(self, limit: int = 2000) -> str:
+        """The head of what the student's code printed (stdout then stderr)."""
+        if self._root is None:
+            return ""
+        parts = []
+        for name in ("stdout", "stderr"):
+            with open(self._root / "logs" / name, "rb") as handle:
+                parts.append(handle.read(limit).decode("utf-8", errors="replace"))
+        return "".join(parts)[:limit]
+
+    def _kill_sandbox_user(self) -> None:
+        uid = self.isolation.uid
+        if uid is None:
+            return
+        for _ in range(100):  # processes may fork while we kill; bounded retries
+            pids = _processes_of(uid)
+            if not pids:
+                return
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.01)
+
+    def _make_workspace(self) -> Path:
+        root = Path(tempfile.mkdtemp(prefix="tutorial9-sandbox-"))
+        root.chmod(0o711)
+        (root / "runtime").mkdir(mode=0o755)
+        for name in RUNTIME_FILES:
+            shutil.copyfile(_HERE / name, root / "runtime" / name)
+            (root / "runtime" / name).chmod(0o644)
+        (root / "logs").mkdir(mode=0o700)
+        work = root / "work"
+        work.mkdir(mode=0o700)
+        for module, code in self.sources.items():
+            (work / f"{module}.py").write_bytes(code)
+        uid = self.isolation.uid
+        if uid is not None:
+            for path in [work, *work.iterdir()]:
+                os.chown(path, uid, uid)
+        return root
+
+    def _rlimits(self) -> dict[str, tuple[int, int]]:
+        limits = {
+            "AS": (self.memory, self.memory),
+            "CPU": (self.cpu_seconds, self.cpu_seconds + 5),
+            "FSIZE": (OUTPUT_CAP, OUTPUT_CAP),
+            "NOFILE": (256, 256),
+            "CORE": (0, 0),
+        }
+        if self.isolation.uid is not None:  # root is exempt, and other users' counts differ
+            limits["NPROC"] = (64, 64)
+        return limits
+
+    def _environment(self) -> dict[str, str]:
+        home = "/tmp/sandbox/work" if self.isolation.namespaces else str(self._root / "work")
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "HOME": home,
+            "TMPDIR": home,
+            "LANG": "C.UTF-8",
+            "MPLBACKEND": "Agg",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONHASHSEED": "0",
+        }
+        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            env[name] = "1"
+        for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # machine workarounds
+            if name in os.environ:
+                env[name] = os.environ[name]
+        return env
+
+
+def _interpreter_dirs() -> list[str]:
+    """Directories the worker's interpreter and its packages live in."""
+    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    paths.add(str(Path(sys.executable).resolve().parent))
+    paths.update(site.getsitepackages())
+    return sorted(p for p in paths if os.path.isdir(p))
+
+
+def _processes_of(uid: int) -> list[int]:
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            if os.stat(f"/proc/{entry}").st_uid == uid:
+                pids.append(int(entry))
+        except OSError:
+            continue
+    return pids
+
+
+def _exit_reason(code: int | None) -> str:
+    if code is not None and code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        hints = {"SIGXCPU": " (CPU time limit)", "SIGSEGV": " (a crash)", "SIGXFSZ": " (file size)"}
+        return f"the process was killed by {name}{hints.get(name, '')}"
+    return f"the process ended (exit status {code}) before replying"

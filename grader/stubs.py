@@ -1,0 +1,109 @@
+"""Generate the student stubs in exercises/ from the reference solutions.
+
+A reference module marks its answers with full-line comments::
+
+    def relu(x):
+        \"\"\"...\"\"\"
+        # BEGIN SOLUTION
+        return np.maximum(x, 0.0)
+        # END SOLUTION
+
+In the stub, a region inside a function becomes ``raise NotImplementedError(...)`` naming the
+problem that grades the function; a region at module level (private helpers) disappears; a
+region holding ``# STUB: <code>`` lines becomes those lines. Everything outside the regions
+(signatures, type hints, docstrings) is copied verbatim, so stubs and references cannot drift.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from grader.problems import MODULES, ProblemSet
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTIONS = ROOT / "solutions"
+EXERCISES = ROOT / "exercises"
+
+_BEGIN = re.compile(r"^(\s*)# BEGIN SOLUTION\s*$")
+_END = re.compile(r"^\s*# END SOLUTION\s*$")
+_STUB = re.compile(r"^\s*# STUB: (.*)$")
+
+
+class MarkerError(ValueError):
+    """A solution file's markers are unbalanced or misplaced."""
+
+
+def stub_source(source: str, module: str, problems: ProblemSet) -> str:
+    """The stub text for one reference module's source."""
+    owners = _enclosing_functions(source)
+    lines = source.splitlines(keepends=True)
+    out: list[str] = []
+    region: list[str] | None = None
+    indent = ""
+    begin_line = 0
+    for number, line in enumerate(lines, start=1):
+        begin = _BEGIN.match(line)
+        if begin:
+            if region is not None:
+                raise MarkerError(f"{module}.py:{number}: nested BEGIN SOLUTION")
+            region, indent, begin_line = [], begin.group(1), number
+        elif _END.match(line):
+            if region is None:
+                raise MarkerError(f"{module}.py:{number}: END SOLUTION without BEGIN")
+            out.extend(_replacement(region, indent, owners.get(begin_line), module, problems))
+            region = None
+        elif region is not None:
+            region.append(line)
+        else:
+            out.append(line)
+    if region is not None:
+        raise MarkerError(f"{module}.py:{begin_line}: BEGIN SOLUTION without END")
+    return "".join(out)
+
+
+def _replacement(
+    region: list[str], indent: str, function: str | None, module: str, problems: ProblemSet
+) -> list[str]:
+    stubs = [m.group(1) for m in map(_STUB.match, region) if m]
+    if stubs:
+        return [f"{indent}{code}\n" for code in stubs]
+    if function is None:
+        if indent:
+            raise MarkerError(f"{module}.py: an indented region outside a function needs STUB lines")
+        return []
+    problem = problems.first_problem_of(f"{module}.{function}")
+    message = f"Problem {problem.id}: implement {function} in {module}.py"
+    return [f'{indent}raise NotImplementedError("{message}")\n']
+
+
+def _enclosing_functions(source: str) -> dict[int, str]:
+    """Map each line inside a top-level public function to that function's name."""
+    owners: dict[int, str] = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
+            for line in range(node.lineno, (node.end_lineno or node.lineno) + 1):
+                owners[line] = node.name
+    return owners
+
+
+def render_all(problems: ProblemSet, solutions: Path = SOLUTIONS) -> dict[str, str]:
+    """Stub text of every student module, keyed by file name."""
+    return {
+        f"{module}.py": stub_source(
+            (solutions / f"{module}.py").read_text(encoding="utf-8"), module, problems
+        )
+        for module in MODULES
+    }
+
+
+def write_all(problems: ProblemSet, exercises: Path = EXERCISES) -> list[Path]:
+    """Regenerate the stubs in `exercises`; returns the files written."""
+    exercises.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in render_all(problems).items():
+        path = exercises / name
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written

@@ -1,0 +1,205 @@
+"""The plain-data format that crosses the sandbox boundary, in both directions.
+
+A message is one frame: an 8-byte big-endian length, then a 4-byte header length, a strict
+JSON header, and the arrays as ``.npy`` blobs (each with an 8-byte length). Values are JSON
+trees in which every JSON object is a tag:
+
+    {"$array": i}            the i-th .npy blob (loaded with allow_pickle=False)
+    {"$tuple": [...]}        a tuple
+    {"$dict": [[k, v], ...]} a dict with str keys
+    {"$float": "nan"}        a non-finite float ("nan", "inf", "-inf")
+
+Nothing else is representable: no pickle, no objects, no NaN shortcuts in JSON. The decoder
+is the trusted side's only view of what the student returned, so it re-validates everything
+and raises `WireError` on anything else. This file is also copied into the sandbox and
+imported there by the worker, so it depends on numpy and the standard library only.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import select
+import struct
+import time
+from typing import Any
+
+import numpy as np
+
+MAX_FRAME = 256 * 2**20  # bytes in one message
+MAX_DEPTH = 64  # nesting of lists, tuples and dicts
+_REAL_KINDS = "biufc"  # complex is representable; the checks reject it with a message
+
+
+class WireError(ValueError):
+    """A message is malformed, too large, or holds something that is not plain data."""
+
+
+class Unsupported(TypeError):
+    """A value has no plain-data form (raised by `encode` with a student-readable message)."""
+
+
+def encode(header: dict[str, Any], values: dict[str, Any] | None = None) -> bytes:
+    """One frame holding the JSON `header` plus tagged `values` merged into it."""
+    blobs: list[bytes] = []
+    body = dict(header)
+    for key, value in (values or {}).items():
+        body[key] = _to_tree(value, blobs, 0)
+    text = json.dumps(body, allow_nan=False, separators=(",", ":")).encode()
+    parts = [struct.pack(">I", len(text)), text]
+    for blob in blobs:
+        parts += [struct.pack(">Q", len(blob)), blob]
+    payload = b"".join(parts)
+    if len(payload) > MAX_FRAME:
+        raise Unsupported(f"the value is too large to send ({len(payload) // 2**20} MiB)")
+    return struct.pack(">Q", len(payload)) + payload
+
+
+def decode(payload: bytes, value_keys: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Parse a frame's payload (without its length prefix); `value_keys` hold tagged values."""
+    try:
+        (size,) = struct.unpack_from(">I", payload, 0)
+        header = json.loads(
+            payload[4 : 4 + size].decode("utf-8"), parse_constant=_reject_constant
+        )
+        blobs = _split_blobs(payload, 4 + size)
+        if not isinstance(header, dict):
+            raise WireError("the header is not an object")
+        for key in value_keys:
+            if key in header:
+                header[key] = _from_tree(header[key], blobs, 0)
+        return header
+    except (struct.error, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise WireError(f"malformed message: {type(exc).__name__}") from None
+
+
+def read_frame(fd: int, deadline: float | None = None) -> bytes:
+    """The payload of the next frame on `fd`.
+
+    Raises:
+        TimeoutError: `deadline` (a time.monotonic() value) passed first.
+        EOFError: the other side closed the pipe (it exited or crashed).
+        WireError: the announced size is over the cap.
+    """
+    (size,) = struct.unpack(">Q", _read_exact(fd, 8, deadline))
+    if size > MAX_FRAME:
+        raise WireError(f"message of {size} bytes is over the cap")
+    return _read_exact(fd, size, deadline)
+
+
+def _read_exact(fd: int, size: int, deadline: float | None) -> bytes:
+    chunks = []
+    while size:
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise TimeoutError
+        chunk = os.read(fd, min(size, 1 << 20))
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def write_frame(fd: int, frame: bytes) -> None:
+    """Write a whole frame from `encode` to `fd`."""
+    view = memoryview(frame)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _reject_constant(name: str) -> Any:
+    raise WireError(f"non-standard JSON constant {name}")
+
+
+def _split_blobs(payload: bytes, offset: int) -> list[bytes]:
+    blobs = []
+    while offset < len(payload):
+        (size,) = struct.unpack_from(">Q", payload, offset)
+        offset += 8
+        if offset + size > len(payload):
+            raise WireError("truncated array data")
+        blobs.append(payload[offset : offset + size])
+        offset += size
+    return blobs
+
+
+def _to_tree(value: Any, blobs: list[bytes], depth: int) -> Any:
+    if depth > MAX_DEPTH:
+        raise Unsupported("the value is nested too deeply")
+    # Exact-type tests first: subclasses of str/int/float go through their plain data.
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        number = float(value)
+        return number if math.isfinite(number) else {"$float": repr(number)}
+    if isinstance(value, str):
+        return str.__str__(value)
+    if isinstance(value, np.ndarray):
+        array = np.asarray(value)  # drops subclasses (masked arrays, matrices)
+        if array.dtype.kind not in _REAL_KINDS:
+            raise Unsupported(f"an array of dtype {array.dtype} cannot be graded; use numbers")
+        buffer = io.BytesIO()
+        np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
+        blobs.append(buffer.getvalue())
+        return {"$array": len(blobs) - 1}
+    if isinstance(value, np.generic):
+        raise Unsupported(f"a numpy {type(value).__name__} cannot be graded; use numbers")
+    if isinstance(value, tuple):
+        return {"$tuple": [_to_tree(v, blobs, depth + 1) for v in value]}
+    if isinstance(value, list):
+        return [_to_tree(v, blobs, depth + 1) for v in value]
+    if isinstance(value, dict):
+        items = []
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise Unsupported("dict keys must be strings")
+            items.append([str.__str__(key), _to_tree(item, blobs, depth + 1)])
+        return {"$dict": items}
+    raise Unsupported(
+        f"a {type(value).__name__} cannot be graded; return a numpy array, a number, a string, "
+        "or a list, tuple or dict of those"
+    )
+
+
+def _from_tree(tree: Any, blobs: list[bytes], depth: int) -> Any:
+    if depth > MAX_DEPTH:
+        raise WireError("nested too deeply")
+    if tree is None or type(tree) in (bool, int, float, str):
+        return tree
+    if type(tree) is list:
+        return [_from_tree(v, blobs, depth + 1) for v in tree]
+    if type(tree) is not dict or len(tree) != 1:
+        raise WireError("unknown value")
+    ((tag, inner),) = tree.items()
+    if tag == "$array" and type(inner) is int and 0 <= inner < len(blobs):
+        return _load_array(blobs[inner])
+    if tag == "$tuple" and type(inner) is list:
+        return tuple(_from_tree(v, blobs, depth + 1) for v in inner)
+    if tag == "$dict" and type(inner) is list:
+        result = {}
+        for pair in inner:
+            if type(pair) is not list or len(pair) != 2 or type(pair[0]) is not str:
+                raise WireError("malformed dict")
+            result[pair[0]] = _from_tree(pair[1], blobs, depth + 1)
+        return result
+    if tag == "$float" and inner in ("nan", "inf", "-inf"):
+        return float(inner)
+    raise WireError(f"unknown tag {tag!r}")
+
+
+def _load_array(blob: bytes) -> np.ndarray:
+    try:
+        array = np.load(io.BytesIO(blob), allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        raise WireError(f"unreadable array: {exc}") from None
+    if type(array) is not np.ndarray or array.dtype.kind not in _REAL_KINDS:
+        raise WireError("not a numeric array")
+    return array

@@ -1,0 +1,98 @@
+"""The sandbox worker: imports student modules and calls their functions on request.
+
+Runs inside the sandbox (the contract is in grader/sandbox.py) as
+``python -I <runtime>/worker.py CONFIG_JSON``, next to copies of wire.py and confine.py.
+Everything here is untrusted once student code has run: the trusted side believes nothing
+this process says beyond the plain data it can decode, and it enforces every limit from
+outside. Requests come on one pipe, replies go on another; student prints go to the
+captured stdout/stderr files, never to the reply pipe.
+"""
+
+from __future__ import annotations
+
+import builtins
+import importlib
+import json
+import os
+import resource
+import sys
+import traceback
+from typing import Any
+
+_MAX_TEXT = 4000  # characters of an exception message or traceback sent back
+
+
+def main(argv: list[str]) -> None:
+    config = json.loads(argv[1])
+    runtime = os.path.dirname(os.path.abspath(__file__))
+    sys.path.insert(0, runtime)
+    import confine  # noqa: E402  (found only once the runtime dir is on the path)
+    import wire
+
+    work = confine.apply(config["confine"])
+    sys.path.remove(runtime)
+    sys.path.insert(0, work)
+    sys.stdin = None  # input() raises at once instead of waiting
+    requests, replies = config["requests"], config["replies"]
+    memory_hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+    wire.write_frame(replies, wire.encode({"ok": True, "ready": True, "uid": os.getuid()}))
+    while True:
+        try:
+            request = wire.decode(wire.read_frame(requests), ("args", "kwargs"))
+        except EOFError:
+            return
+        wire.write_frame(replies, _serve(request, wire, memory_hard))
+
+
+def _serve(request: dict[str, Any], wire: Any, memory_hard: int) -> bytes:
+    try:
+        module = importlib.import_module(request["module"])
+        if request["op"] == "import":
+            return wire.encode({"ok": True})
+        value = getattr(module, request["name"], _MISSING)
+        if value is _MISSING:
+            return wire.encode({"ok": False, "missing": True})
+        if request["op"] == "get":
+            if callable(value):
+                return wire.encode({"ok": True, "callable": True})
+            return wire.encode({"ok": True}, {"value": value})
+        memory = request.get("memory")
+        if memory and memory_hard != resource.RLIM_INFINITY:
+            resource.setrlimit(resource.RLIMIT_AS, (min(memory, memory_hard), memory_hard))
+        result = value(*request["args"], **request["kwargs"])
+        return wire.encode({"ok": True}, {"value": result})
+    except wire.Unsupported as exc:
+        return wire.encode({"ok": False, "error": _describe(exc, unsupported=True)})
+    except BaseException as exc:  # noqa: BLE001  (student code may raise anything)
+        return wire.encode({"ok": False, "error": _describe(exc)})
+
+
+class _Missing:
+    pass
+
+
+_MISSING = _Missing()
+
+
+def _describe(exc: BaseException, unsupported: bool = False) -> dict[str, Any]:
+    kind = type(exc)
+    try:
+        message = str(exc)[:_MAX_TEXT]
+    except BaseException:  # noqa: BLE001  (a student __str__ may raise)
+        message = "<unprintable>"
+    try:
+        frames = traceback.extract_tb(exc.__traceback__)[1:]  # drop this module's frame
+        trace = "".join(traceback.format_list(frames))[-_MAX_TEXT:]
+    except BaseException:  # noqa: BLE001
+        trace = ""
+    builtin = kind.__module__ == "builtins" and getattr(builtins, kind.__name__, None) is kind
+    return {
+        "type": "UnsupportedReturn" if unsupported else kind.__name__[:100],
+        "builtin": builtin and not unsupported,
+        "message": message,
+        "traceback": trace,
+    }
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,169 @@
+"""grader/problems.py: the shipped file loads, and bad files fail with precise messages."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from grader import problems as P
+
+TUTORIAL = Path(__file__).resolve().parent.parent.parent / "shared" / "tutorial9-source.txt"
+
+
+@pytest.fixture(scope="module")
+def shipped() -> P.ProblemSet:
+    return P.load()
+
+
+def test_shipped_file_has_every_tutorial_problem_in_order(shipped: P.ProblemSet) -> None:
+    """Does problems.yaml list the tutorial's problems in order, then the recap exercises?"""
+    ids = [p.id for p in shipped.problems]
+    assert ids == [
+        "1a", "1b", "1c", "1c-why", "2", "3", "3-why", "4a", "4b", "4c", "4d",
+        "pool", "softmax", "rnn-forward", "grad-clip",
+    ]  # fmt: skip
+    assert {p.id for p in shipped.problems if p.kind == "written"} == {"1c-why", "3-why", "4b", "4c"}
+
+
+def test_shipped_defaults(shipped: P.ProblemSet) -> None:
+    """Are the documented default limits the ones in force?"""
+    assert shipped.limits == P.Limits(timeout=10, memory=1024, budget=120, rtol=1e-4, atol=1e-5)
+
+
+def test_statement_of_1a_has_the_image_and_filter(shipped: P.ProblemSet) -> None:
+    """Does 1(a)'s statement carry the 4x4 image and the 3x3 filter of the source?"""
+    statement = shipped.problem("1a").statement
+    for row in ("0.5 & 0.2 & 0.1 & 0.7", "0.2 & 0.4 & 0.0 & 0.4", "0.9 & 0.8 & 0.7"):
+        assert row in statement
+
+
+@pytest.mark.skipif(not TUTORIAL.exists(), reason="the tutorial source is not beside the repo")
+def test_statements_are_faithful_to_the_source(shipped: P.ProblemSet) -> None:
+    """Does every tutorial problem's first sentence appear in the source text?"""
+    source = _plain(TUTORIAL.read_text(encoding="utf-8"))
+    for problem in shipped.problems:
+        if problem.id in ("pool", "softmax", "rnn-forward", "grad-clip"):
+            continue
+        first_sentence = _plain(problem.statement.split("**Exercise.**")[0]).split(".")[0].strip()
+        assert first_sentence in source, problem.id
+
+
+def _plain(text: str) -> str:
+    """Text without LaTeX, emphasis or line breaks, for comparing prose."""
+    text = re.sub(r"\$\$.*?\$\$", " ", text, flags=re.S)  # display math: matrices differ in layout
+    text = re.sub(r"[$*_(){}\\]", " ", text)
+    return " ".join(text.split())
+
+
+def test_targets_cover_the_whole_api(shipped: P.ProblemSet) -> None:
+    """Is every student-facing function graded by some problem?"""
+    assert set(shipped.targets) == {
+        "conv.conv2d", "conv.conv_layer", "conv.max_pool2d", "conv.avg_pool2d",
+        "shapes.conv_output_size", "shapes.conv_output_shape", "shapes.conv_num_parameters",
+        "rnn_types.rnn_type", "rnn_types.TASK_TYPES",
+        "activations.relu", "activations.relu_grad", "activations.leaky_relu",
+        "activations.leaky_relu_grad", "activations.dead_unit_fraction", "activations.softmax",
+        "rnn.rnn_forward", "rnn.clip_grad_norm", "rnn.image_to_tokens",
+    }  # fmt: skip
+
+
+def test_objects_are_frozen(shipped: P.ProblemSet) -> None:
+    """Can grading code change a loaded problem by accident?"""
+    with pytest.raises(AttributeError):
+        shipped.problem("1a").points = 100  # type: ignore[misc]
+
+
+def test_problem_limits_override_the_defaults(tmp_path: Path) -> None:
+    """Does a problem's `limits:` override only the keys it names?"""
+    document = _minimal()
+    document["problems"][0]["limits"] = {"timeout": 2, "rtol": 0.1}
+    loaded = P.parse(document, tmp_path / "p.yaml")
+    assert loaded.problems[0].limits == P.Limits(timeout=2, rtol=0.1)
+
+
+def _minimal() -> dict:
+    return {
+        "schema_version": 1,
+        "title": "t",
+        "problems": [
+            {"id": "1a", "title": "A", "statement": "S", "kind": "code", "points": 1,
+             "targets": ["conv.conv2d"]},
+            {"id": "w", "title": "W", "statement": "S", "kind": "written", "points": 1},
+        ],
+    }  # fmt: skip
+
+
+def _edit(document: dict, path: str, value: object) -> dict:
+    *parents, last = path.split("/")
+    node: object = document
+    for key in parents:
+        node = node[int(key)] if isinstance(node, list) else node[key]  # type: ignore[index]
+    if value is _DELETE:
+        del node[last]  # type: ignore[index,arg-type]
+    else:
+        node[last] = value  # type: ignore[index]
+    return document
+
+
+_DELETE = object()
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        pytest.param("schema_version", 2, "p.yaml: 'schema_version' must be 1", id="version"),
+        pytest.param("colour", "red", "p.yaml: unknown key 'colour'", id="unknown-top-key"),
+        pytest.param("problems/0/pionts", 1, "problem #1: unknown key 'pionts'", id="typo-key"),
+        pytest.param("problems/0/id", "1.a", "problem #1: 'id' must be letters", id="dot-in-id"),
+        pytest.param("problems/0/kind", "essay", "problem '1a': 'kind' must be one of", id="kind"),
+        pytest.param("problems/0/points", 0, "problem '1a': 'points' must be a number > 0",
+                     id="zero-points"),
+        pytest.param("problems/0/points", True, "problem '1a': 'points'", id="bool-points"),
+        pytest.param("problems/0/targets", ["conv2d"], "problem '1a': 'targets': 'conv2d'",
+                     id="target-without-module"),
+        pytest.param("problems/0/targets", ["torch.conv"], "'targets': 'torch.conv'",
+                     id="unknown-module"),
+        pytest.param("problems/0/targets", _DELETE, "problem '1a': 'targets' must list",
+                     id="code-without-targets"),
+        pytest.param("problems/1/targets", ["conv.conv2d"], "problem 'w': 'targets' is only",
+                     id="written-with-targets"),
+        pytest.param("problems/0/title", "", "problem '1a': 'title' must be non-empty",
+                     id="empty-title"),
+        pytest.param("problems/0/limits", {"budget": 5}, "problem '1a': 'limits': 'budget' is",
+                     id="budget-per-problem"),
+        pytest.param("problems/0/limits", {"timeout": -1}, "'limits': 'timeout' must be",
+                     id="negative-timeout"),
+        pytest.param("limits", {"memroy": 5}, "p.yaml: 'limits': unknown key 'memroy'",
+                     id="typo-limit"),
+        pytest.param("problems/1/id", "1a", "problem '1a': duplicate 'id'", id="duplicate"),
+        pytest.param("problems", [], "'problems' must be a non-empty list", id="no-problems"),
+    ],
+)
+def test_bad_files_are_rejected_with_precise_messages(
+    tmp_path: Path, path: str, value: object, message: str
+) -> None:
+    """Does a broken problems.yaml fail at load, naming file, problem and key?"""
+    target = tmp_path / "p.yaml"
+    target.write_text(yaml.safe_dump(_edit(_minimal(), path, value)), encoding="utf-8")
+    with pytest.raises(P.ProblemsError) as caught:
+        P.load(target)
+    assert message in str(caught.value)
+
+
+def test_numeric_ids_are_read_as_text(tmp_path: Path) -> None:
+    """Is `id: 2` (a YAML number) accepted as the id "2"?"""
+    document = _edit(_minimal(), "problems/0/id", 2)
+    assert P.parse(document, tmp_path / "p.yaml").problems[0].id == "2"
+
+
+def test_not_yaml_and_missing_files(tmp_path: Path) -> None:
+    """Are unreadable files reported with their path?"""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("problems: [\n", encoding="utf-8")
+    with pytest.raises(P.ProblemsError, match="bad.yaml: not valid YAML"):
+        P.load(bad)
+    with pytest.raises(P.ProblemsError, match="cannot read"):
+        P.load(tmp_path / "absent.yaml")
