@@ -87,9 +87,9 @@ def _build_view(config: dict[str, Any]) -> str:
             continue  # still visible as it was
         os.makedirs(path, mode=0o755, exist_ok=True)
         _mount(f"/proc/self/fd/{handle}", path, None, _MS_BIND | _MS_REC)
-        if path != INSIDE:
-            flags = _MS_REMOUNT | _MS_BIND | _MS_RDONLY | _kept_flags(path)
-            _mount(None, path, None, flags)
+        # A bind copies the source mount's flags (the root is read-only by now): set them.
+        writable = 0 if path == INSIDE else _MS_RDONLY
+        _mount(None, path, None, _MS_REMOUNT | _MS_BIND | writable | _kept_flags(path))
     for path in config.get("hide", []):
         if os.path.isdir(path):
             _mount("tmpfs", path, "tmpfs", _MS_RDONLY | _MS_NOSUID | _MS_NODEV, "size=4k,mode=755")

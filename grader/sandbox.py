@@ -178,6 +178,7 @@ class Sandbox:
             *self.isolation.unshare,
             sys.executable,
             "-I",
+            "-u",  # unbuffered: prints reach the log even if the worker is killed
             str(self._root / "runtime" / "worker.py"),
             json.dumps(config),
         ]

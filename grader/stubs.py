@@ -63,6 +63,17 @@ def stub_source(source: str, module: str, problems: ProblemSet) -> str:
     return "".join(out)
 
 
+def solution_lines(source: str) -> list[str]:
+    """The stripped code lines inside solution regions (what students must never receive)."""
+    lines, inside = [], False
+    for line in source.splitlines():
+        if _BEGIN.match(line) or _END.match(line):
+            inside = bool(_BEGIN.match(line))
+        elif inside and line.strip() and not line.strip().startswith("#"):
+            lines.append(line.strip())
+    return lines
+
+
 def _replacement(
     region: list[str], indent: str, function: str | None, module: str, problems: ProblemSet
 ) -> list[str]:

@@ -1,0 +1,199 @@
+"""grader/proxy.py: the budget, strike and import policies, with a scripted fake sandbox."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from grader import proxy as P
+from grader.problems import Limits, Problem, ProblemSet
+from grader.sandbox import SandboxCrash, SandboxTimeout
+
+CONV = Problem("1a", "t", "s", "code", 2, ("conv.conv2d", "conv.conv_layer"), Limits())
+SHAPES = Problem("1b", "t", "s", "code", 2, ("shapes.conv_output_size",), Limits(timeout=10))
+PROBLEMS = ProblemSet("t", (CONV, SHAPES), Limits(budget=60), Path("p"))
+
+
+class FakeSandbox:
+    """Answers from a script; each entry handles one request. Time passes as the script says."""
+
+    def __init__(self, clock: list[float], script: dict[tuple[str, str], object]) -> None:
+        self.clock = clock
+        self.script = script
+        self.starts = 0
+        self.alive = False
+        self.requests: list[tuple[str, str, float]] = []
+
+    def start(self) -> None:
+        if not self.alive:
+            self.alive, self.starts = True, self.starts + 1
+
+    def request(self, header: dict, values: dict | None, timeout: float) -> dict:
+        self.start()
+        key = (header["op"], f"{header['module']}.{header.get('name', '')}".rstrip("."))
+        self.requests.append((*key, timeout))
+        action = self.script.get(key, {"ok": True, "value": 1})
+        if action == "hang":
+            self.clock[0] += timeout
+            self.alive = False
+            raise SandboxTimeout("late")
+        if action == "crash":
+            self.alive = False
+            raise SandboxCrash("the process ended (exit status 0) before replying")
+        if key[0] == "get" and action == {"ok": True, "value": 1}:
+            return {"ok": True, "callable": True}
+        return action  # type: ignore[return-value]
+
+
+def session(script: dict, unavailable: dict | None = None) -> tuple[P.Session, FakeSandbox]:
+    clock = [0.0]
+    box = FakeSandbox(clock, script)
+    return P.Session(PROBLEMS, unavailable or {}, box, clock=lambda: clock[0]), box  # type: ignore[arg-type]
+
+
+def test_calls_go_through_and_record_targets() -> None:
+    """Does student.conv.conv2d(...) reach the sandbox and record the target?"""
+    s, box = session({("call", "conv.conv2d"): {"ok": True, "value": [[1.6]]}})
+    student = P.StudentProxy(s, CONV)
+    assert student.conv.conv2d([[1.0]], [[1.0]]) == [[1.6]]
+    assert student.touched == ["conv.conv2d"]
+    assert [r[:2] for r in box.requests] == [
+        ("import", "conv"), ("get", "conv.conv2d"), ("call", "conv.conv2d")]  # fmt: skip
+
+
+def test_constants_come_back_as_values() -> None:
+    """Is a non-callable target (TASK_TYPES) returned as its value?"""
+    s, _ = session({("get", "conv.conv_layer"): {"ok": True, "value": {"a": "b"}}})
+    assert P.StudentProxy(s, CONV).conv.conv_layer == {"a": "b"}
+
+
+def test_unknown_names_are_grader_errors_not_student_calls() -> None:
+    """Can a case reach anything but the problems.yaml targets?"""
+    s, box = session({})
+    with pytest.raises(AttributeError):
+        P.StudentProxy(s, CONV).conv.secret
+    with pytest.raises(AttributeError):
+        P.StudentProxy(s, CONV).os
+    assert box.requests == []
+
+
+def test_unavailable_modules_fail_at_once_with_the_intake_message() -> None:
+    """Does a module intake rejected never reach the sandbox?"""
+    s, box = session({}, {"conv": "conv.py, line 3: invalid syntax"})
+    with pytest.raises(P.Unavailable, match="line 3: invalid syntax"):
+        P.StudentProxy(s, CONV).conv.conv2d
+    assert box.requests == []
+
+
+def test_a_failed_import_is_not_retried() -> None:
+    """Is a module whose import raised reported with the same message every time, once tried?"""
+    error = {"type": "ModuleNotFoundError", "message": "No module named 'torch'"}
+    s, box = session({("import", "conv"): {"ok": False, "error": error}})
+    for _ in range(3):
+        with pytest.raises(P.Unavailable, match="conv.py failed to import: ModuleNotFoundError"):
+            P.StudentProxy(s, CONV).conv.conv2d
+    assert len(box.requests) == 1
+
+
+def test_a_hanging_import_costs_one_timeout_and_spares_other_modules() -> None:
+    """Does an import that hangs fail its module only, once?"""
+    s, box = session({("import", "conv"): "hang"})
+    with pytest.raises(P.Unavailable, match="did not finish within"):
+        P.StudentProxy(s, CONV).conv.conv2d
+    with pytest.raises(P.Unavailable):
+        P.StudentProxy(s, CONV).conv.conv_layer
+    assert P.StudentProxy(s, SHAPES).shapes.conv_output_size(224, 11, 4) == 1
+    assert [r[0] for r in box.requests].count("import") == 2
+
+
+def test_two_strikes_and_the_target_is_given_up_others_unaffected() -> None:
+    """After two timeouts, does conv2d fail at once while conv_layer still runs?"""
+    s, box = session({("call", "conv.conv2d"): "hang"})
+    student = P.StudentProxy(s, CONV)
+    for _ in range(2):
+        with pytest.raises(P.TimedOut):
+            student.conv.conv2d(1, 2)
+    before = len(box.requests)
+    with pytest.raises(P.GivenUp, match="skipped: conv2d timed out 2 times"):
+        student.conv.conv2d(1, 2)
+    assert len(box.requests) == before
+    assert student.conv.conv_layer(1, 2) == 1
+    assert box.starts == 3  # a fresh worker after each kill, which re-imports
+
+
+def test_crashes_count_as_strikes() -> None:
+    """Is a function that kills the worker twice given up too?"""
+    s, _ = session({("call", "conv.conv2d"): "crash"})
+    student = P.StudentProxy(s, CONV)
+    for _ in range(2):
+        with pytest.raises(P.Crashed, match="conv2d crashed: the process ended"):
+            student.conv.conv2d()
+    with pytest.raises(P.GivenUp, match="crashed"):
+        student.conv.conv2d()
+
+
+def test_timeouts_are_a_fair_share_of_the_remaining_budget() -> None:
+    """Is no timeout longer than remaining / (2 x live targets), nor the problem's own?"""
+    s, box = session({("call", "conv.conv2d"): "hang"})
+    student = P.StudentProxy(s, CONV)
+    with pytest.raises(P.TimedOut):
+        student.conv.conv2d()
+    assert box.requests[-1][2] == pytest.approx(min(10, 60 / (2 * 3)))
+    assert box.requests[0][2] == 10  # the import, with the whole budget ahead
+
+
+def test_every_target_looping_finishes_inside_the_budget() -> None:
+    """If everything hangs, is the budget still respected, with no 'budget exhausted'?"""
+    s, _ = session({
+        ("call", "conv.conv2d"): "hang", ("call", "conv.conv_layer"): "hang",
+        ("call", "shapes.conv_output_size"): "hang"})  # fmt: skip
+    failures = []
+    for problem, module, name in [(CONV, "conv", "conv2d"), (CONV, "conv", "conv_layer"),
+                                  (SHAPES, "shapes", "conv_output_size")] * 4:  # fmt: skip
+        with pytest.raises(P.StudentFailure) as caught:
+            getattr(getattr(P.StudentProxy(s, problem), module), name)()
+        failures.append(type(caught.value))
+    assert s.clock() <= PROBLEMS.limits.budget
+    assert P.BudgetExhausted not in failures
+    assert failures.count(P.TimedOut) == 6 and failures.count(P.GivenUp) == 6
+
+
+def test_budget_exhausted_fails_remaining_calls_as_not_run() -> None:
+    """Once the budget is spent, does every call fail as not run?"""
+    s, _ = session({})
+    s.deadline = 0.0
+    with pytest.raises(P.BudgetExhausted, match="not run: time budget exhausted"):
+        P.StudentProxy(s, SHAPES).shapes.conv_output_size(1)
+
+
+def test_missing_functions_name_the_expected_name() -> None:
+    """Is a misspelt function reported by the name the grader looks for?"""
+    s, _ = session({("get", "conv.conv2d"): {"ok": False, "missing": True}})
+    with pytest.raises(P.Unavailable, match="conv.py has no conv2d"):
+        P.StudentProxy(s, CONV).conv.conv2d
+
+
+@pytest.mark.parametrize(
+    ("error", "raised"),
+    [
+        pytest.param({"type": "ValueError", "builtin": True, "message": "m"}, ValueError, id="value"),
+        pytest.param({"type": "NotImplementedError", "builtin": True, "message": "Problem 1a"},
+                     NotImplementedError, id="stub"),
+        pytest.param({"type": "SystemExit", "builtin": True, "message": "0"}, P.StudentRaised,
+                     id="base-exception"),
+        pytest.param({"type": "MyError", "builtin": False, "message": "m"}, P.StudentRaised,
+                     id="custom"),
+        pytest.param({"type": "ValueError", "builtin": "yes", "message": "m"}, P.StudentRaised,
+                     id="forged-builtin-flag"),
+        pytest.param({"type": "UnicodeDecodeError", "builtin": True, "message": "m"},
+                     P.StudentRaised, id="needs-more-arguments"),
+        pytest.param("not a dict", P.StudentRaised, id="garbage"),
+    ],
+)
+def test_student_exceptions_are_rebuilt_safely(error: object, raised: type) -> None:
+    """Are only plain builtin Exceptions rebuilt, marked as the student's?"""
+    s, _ = session({("call", "conv.conv2d"): {"ok": False, "error": error}})
+    with pytest.raises(raised) as caught:
+        P.StudentProxy(s, CONV).conv.conv2d()
+    assert getattr(caught.value, P.STUDENT_ERROR)["function"] == "conv2d"

@@ -1,0 +1,197 @@
+"""grader/sandbox.py: the contract written at the top of the module, checked from outside."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from grader import sandbox as S
+
+ROOT = Path(__file__).resolve().parent.parent
+ISOLATION = S.probe()
+needs_namespaces = pytest.mark.skipif(
+    not ISOLATION.namespaces, reason=f"no namespaces here ({'; '.join(ISOLATION.notes)})"
+)
+needs_root = pytest.mark.skipif(ISOLATION.uid is None, reason="needs root for the sandbox user")
+
+
+@pytest.fixture
+def make(tmp_path: Path) -> Iterator:
+    boxes: list[S.Sandbox] = []
+
+    def _make(source: str, hide: tuple[str, ...] = ()) -> S.Sandbox:
+        box = S.Sandbox(
+            {"conv": textwrap.dedent(source).encode()},
+            memory=1 << 30,
+            cpu_seconds=60,
+            hide=hide,
+        )
+        boxes.append(box)
+        return box
+
+    yield _make
+    for box in boxes:
+        box.close()
+        assert box.leftover_processes() == []
+
+
+def call(box: S.Sandbox, name: str, *args: object, timeout: float = 10) -> dict:
+    return box.request(
+        {"op": "call", "module": "conv", "name": name}, {"args": list(args), "kwargs": {}}, timeout
+    )
+
+
+def test_calls_return_plain_data(make) -> None:
+    """Does a call come back as plain decoded data?"""
+    box = make("import numpy as np\ndef f(x):\n    return np.asarray(x) * 2, 'ok'\n")
+    reply = call(box, "f", np.arange(3.0))
+    value, text = reply["value"]
+    assert text == "ok"
+    np.testing.assert_array_equal(value, [0.0, 2.0, 4.0])
+
+
+def test_student_exceptions_come_back_as_data(make) -> None:
+    """Is a student exception a reply, with type, message and the student's frames only?"""
+    box = make("def f():\n    raise ValueError('stride must be >= 1')\n")
+    reply = call(box, "f")
+    assert reply["ok"] is False
+    error = reply["error"]
+    assert (error["type"], error["builtin"], error["message"]) == (
+        "ValueError", True, "stride must be >= 1")  # fmt: skip
+    assert "worker.py" not in error["traceback"] and "conv.py" in error["traceback"]
+
+
+def test_timeout_kills_the_tree_and_the_next_request_restarts(make) -> None:
+    """Does a loop cost exactly its own call, with a fresh worker afterwards?"""
+    box = make("import time\ndef spin():\n    while True: pass\ndef ok():\n    return 1\n")
+    started = time.monotonic()
+    with pytest.raises(S.SandboxTimeout):
+        call(box, "spin", timeout=1.0)
+    assert time.monotonic() - started < 3
+    assert call(box, "ok")["value"] == 1
+    assert box.starts == 2
+
+
+def test_exit_is_a_crash_not_a_result(make) -> None:
+    """Is os._exit(0) during a call reported as a crash?"""
+    box = make("import os\ndef f():\n    os._exit(0)\n")
+    with pytest.raises(S.SandboxCrash, match="exit status 0"):
+        call(box, "f")
+
+
+def test_garbage_on_the_reply_pipe_is_a_crash(make) -> None:
+    """Does a forged reply written straight to the pipe fail as unreadable?"""
+    box = make(
+        """\
+        import os
+        def f():
+            for fd in range(3, 20):
+                try:
+                    os.write(fd, b"\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x08NaN!NaN!")
+                except OSError:
+                    pass
+            return 1
+        """
+    )
+    with pytest.raises(S.SandboxCrash):
+        call(box, "f")
+
+
+def test_prints_are_captured_not_replies(make) -> None:
+    """Does student output go to the capped log, never to the reply?"""
+    box = make("def f():\n    print('{\"score\": 100}')\n    return 2\n")
+    assert call(box, "f")["value"] == 2
+    assert '{"score": 100}' in box.output()
+
+
+def test_memory_cap_turns_bombs_into_memory_error(make) -> None:
+    """Does allocating far past the cap raise MemoryError in the student's code?"""
+    box = make("import numpy as np\ndef f():\n    return np.ones((1 << 31,)).sum()\n")
+    reply = call(box, "f")
+    assert reply["error"]["type"] == "MemoryError"
+
+
+@needs_root
+def test_runs_as_the_sandbox_user(make) -> None:
+    """Does student code run as an unprivileged user that cannot regain root?"""
+    box = make("import os\ndef f():\n    return os.getuid(), os.getgid(), os.getgroups()\n")
+    assert call(box, "f")["value"] == (ISOLATION.uid, ISOLATION.uid, [])
+
+
+@needs_namespaces
+def test_hidden_directories_are_empty_inside(make) -> None:
+    """Are the reference solutions and hidden cases invisible from the sandbox?"""
+    hide = (str(ROOT / "solutions"), str(ROOT / "grader"))
+    box = make("import os\ndef f(paths):\n    return [os.listdir(p) for p in paths]\n", hide)
+    assert call(box, "f", list(hide))["value"] == [[], []]
+    assert os.listdir(ROOT / "grader")  # untouched outside
+
+
+@needs_namespaces
+def test_file_system_is_read_only_and_tmp_private(make, tmp_path: Path) -> None:
+    """Can student code change anything outside its workspace?"""
+    box = make(
+        """\
+        import os
+        def f(outside):
+            results = []
+            for path in (outside, "/etc/forged", "/root/forged"):
+                try:
+                    open(path, "w").write("x")
+                    results.append("wrote")
+                except OSError as exc:
+                    results.append(type(exc).__name__)
+            open("/tmp/private", "w").write("x")
+            open("here.txt", "w").write("x")
+            return results
+        """
+    )
+    outside = tmp_path / "forged"
+    written = call(box, "f", str(outside))["value"]
+    assert "wrote" not in written
+    assert not outside.exists() and not Path("/etc/forged").exists()
+    assert not Path("/tmp/private").exists()
+
+
+@needs_namespaces
+def test_no_network(make) -> None:
+    """Is the network unreachable, even loopback services of the host?"""
+    box = make(
+        """\
+        import socket
+        def f():
+            try:
+                socket.create_connection(("127.0.0.1", 22), timeout=1)
+            except OSError as exc:
+                return type(exc).__name__
+            return "connected"
+        """
+    )
+    assert call(box, "f")["value"] != "connected"
+
+
+@needs_root
+def test_detached_daemons_do_not_survive_close(make) -> None:
+    """Is a double-forked, setsid, SIGTERM-ignoring daemon killed by close()?"""
+    box = make(
+        """\
+        import os, signal, time
+        def f():
+            if os.fork() == 0:
+                os.setsid()
+                if os.fork() == 0:
+                    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+                    time.sleep(60)
+                os._exit(0)
+            return 1
+        """
+    )
+    assert call(box, "f")["value"] == 1
+    box.close()
+    assert box.leftover_processes() == []
