@@ -136,7 +136,6 @@ def run_cases(problems: ProblemSet, session: Session, cases: Path = CASES) -> Gr
         "no:terminal",
         "-p",
         "no:stepwise",
-        "-q",
         "-W",
         "ignore",
         "--strict-markers",

@@ -75,12 +75,16 @@ class Session:
         self.module_errors = dict(unavailable)  # module -> why it cannot be used
         self.strikes: dict[str, list[str]] = {}
         self._imported: set[str] = set()
+        self._functions: set[str] = set()  # targets that turned out to be callable
         self._generation = -1
 
     def get(self, target: str, problem: Problem) -> Any:
         """The target's value, or a callable that calls it in the sandbox."""
+        if target in self._functions:  # known to be a function: save a round trip
+            return _Call(self, target, problem)
         reply = self._request(target, problem, {"op": "get"}, None)
         if reply.get("callable"):
+            self._functions.add(target)
             return _Call(self, target, problem)
         return reply.get("value")
 

@@ -357,15 +357,20 @@ def _interpreter_dirs() -> list[str]:
 
 
 def _processes_of(uid: int) -> list[int]:
+    """Live processes of `uid` (zombies are dead already and can do nothing)."""
     pids = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
-            if os.stat(f"/proc/{entry}").st_uid == uid:
-                pids.append(int(entry))
-        except OSError:
+            if os.stat(f"/proc/{entry}").st_uid != uid:
+                continue
+            with open(f"/proc/{entry}/stat", "rb") as stat:
+                state = stat.read().rsplit(b")", 1)[1].split()[0]
+        except (OSError, IndexError):
             continue
+        if state not in (b"Z", b"X"):
+            pids.append(int(entry))
     return pids
 
 
