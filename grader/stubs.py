@@ -92,7 +92,11 @@ def _replacement(
 def _enclosing_functions(source: str) -> dict[int, str]:
     """Map each line inside a top-level public function to that function's name."""
     owners: dict[int, str] = {}
-    for node in ast.parse(source).body:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        raise MarkerError(f"line {exc.lineno}: not valid Python: {exc.msg}") from None
+    for node in tree.body:
         if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
             for line in range(node.lineno, (node.end_lineno or node.lineno) + 1):
                 owners[line] = node.name

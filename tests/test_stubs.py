@@ -96,7 +96,8 @@ def test_stubs_contain_no_reference_code() -> None:
     ("source", "message"),
     [
         pytest.param("def f():\n    # BEGIN SOLUTION\n    return 1\n", "without END", id="open"),
-        pytest.param("def f():\n    # END SOLUTION\n", "without BEGIN", id="close"),
+        pytest.param("def f():\n    # END SOLUTION\n    return 1\n", "without BEGIN", id="close"),
+        pytest.param("def f(:\n", "not valid Python", id="syntax"),
         pytest.param("# BEGIN SOLUTION\n# BEGIN SOLUTION\n", "nested", id="nested"),
         pytest.param("X = [\n    # BEGIN SOLUTION\n    1,\n    # END SOLUTION\n]\n",
                      "needs STUB lines", id="indented-without-stub"),
