@@ -1,0 +1,166 @@
+"""grader/grading.py end to end: the real grader, sandbox included, on known submissions."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from grader import gradescope, notebook, stubs
+from grader.grading import grade, hidden_directories
+from grader.problems import MODULES, load
+from grader.scoring import Results
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parent.parent
+PROBLEMS = load()
+POINTS = {p.id: p.points for p in PROBLEMS.problems if p.graded}
+
+
+def _copy(source: Path, target: Path) -> Path:
+    target.mkdir(parents=True, exist_ok=True)
+    for module in MODULES:
+        shutil.copyfile(source / f"{module}.py", target / f"{module}.py")
+    return target
+
+
+def _by_problem(results: Results) -> dict[str, float]:
+    return {p.problem.id: p.score for p in results.problems}
+
+
+def _strict(results: Results) -> dict:
+    """The results.json document, checked as strict JSON with every score in range."""
+    document = json.loads(json.dumps(gradescope.render(results), allow_nan=False))
+    for test in document["tests"]:
+        assert 0 <= test["score"] <= test["max_score"]
+    assert document["score"] == results.score
+    return document
+
+
+@pytest.fixture(scope="module")
+def reference() -> Results:
+    return grade(ROOT / "solutions")
+
+
+@pytest.fixture(scope="module")
+def untouched_stubs() -> Results:
+    return grade(ROOT / "exercises")
+
+
+def test_solutions_score_full_marks_without_grader_errors(reference: Results) -> None:
+    """Do the reference solutions earn every point, with no grader error?"""
+    assert _by_problem(reference) == POINTS
+    assert reference.grader_errors == ()
+    assert reference.extra["collection_errors"] == []
+    _strict(reference)
+
+
+def test_stubs_score_zero_and_every_case_fails(untouched_stubs: Results) -> None:
+    """Does every case fail on the untouched stubs, for the student's reason, not the grader's?"""
+    assert untouched_stubs.score == 0
+    assert untouched_stubs.grader_errors == ()
+    assert all(not t.outcome.passed for t in untouched_stubs.tests)
+    assert len(untouched_stubs.tests) == len(_strict(untouched_stubs)["tests"]) > 0
+
+
+def test_every_case_touches_a_target_of_its_problem(reference: Results) -> None:
+    """Does each case call the exercises its problem grades (its tags)?"""
+    for test in reference.tests:
+        problem = PROBLEMS.problem(test.outcome.problem)
+        assert test.outcome.targets, test.number
+        assert set(test.outcome.targets) <= set(PROBLEMS.targets)
+        assert set(test.outcome.targets) & set(problem.targets), test.number
+
+
+def test_every_code_problem_has_public_and_hidden_cases(reference: Results) -> None:
+    """Is each problem's grade made of visible and hidden cases?"""
+    for problem in reference.problems:
+        kinds = {t.outcome.visible for t in problem.tests}
+        assert kinds == {True, False}, problem.problem.id
+
+
+def test_hidden_cases_never_show_their_expected_values(untouched_stubs: Results) -> None:
+    """Does a hidden case's message stay free of arrays and numbers from the case?"""
+    for test in untouched_stubs.tests:
+        if not test.outcome.visible:
+            assert "expected" not in test.outcome.message.lower(), test.number
+
+
+def test_the_notebook_of_the_solutions_scores_full_marks(tmp_path: Path) -> None:
+    """Is a filled-in notebook a valid submission, graded like the files?"""
+    solved = {
+        f"{module}.py": (ROOT / "solutions" / f"{module}.py").read_text(encoding="utf-8")
+        for module in MODULES
+    }
+    path = tmp_path / "tutorial9.ipynb"
+    path.write_text(notebook.render(PROBLEMS, solved), encoding="utf-8")
+    assert _by_problem(grade(path)) == POINTS
+
+
+def test_the_stub_notebook_scores_zero(tmp_path: Path) -> None:
+    """Does the committed (unfilled) notebook score zero, without grader errors?"""
+    results = grade(stubs.EXERCISES / notebook.NOTEBOOK_NAME)
+    assert results.score == 0 and results.grader_errors == ()
+
+
+def test_a_zip_of_a_nested_folder_is_graded(tmp_path: Path) -> None:
+    """Is a zipped folder (as students make them) graded like the folder?"""
+    archive = tmp_path / "submission.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        for module in MODULES:
+            bundle.write(ROOT / "solutions" / f"{module}.py", f"my work/{module}.py")
+    assert _by_problem(grade(archive)) == POINTS
+
+
+def test_a_syntax_error_costs_only_its_module(tmp_path: Path) -> None:
+    """Does a broken conv.py cost the conv problems only, with file and line in the message?"""
+    submission = _copy(ROOT / "solutions", tmp_path / "sub")
+    (submission / "conv.py").write_text("def conv2d(:\n", encoding="utf-8")
+    results = grade(submission)
+    conv_problems = {p.id for p in PROBLEMS.problems if any(t.startswith("conv.") for t in p.targets)}
+    assert _by_problem(results) == {p: 0.0 if p in conv_problems else v for p, v in POINTS.items()}
+    messages = [t.outcome.message for t in results.tests if t.outcome.problem == "1a"]
+    assert all("conv.py" in m and "line 1" in m for m in messages)
+
+
+def test_the_sample_submission_loses_exactly_its_mistakes() -> None:
+    """Does the Quickstart sample lose points only where its bugs and its missing rnn.py are?"""
+    results = grade(ROOT / "examples" / "sample-submission")
+    scores = _by_problem(results)
+    for pid in ("1c", "2", "3", "4a", "pool", "softmax"):
+        assert scores[pid] == POINTS[pid], pid
+    assert scores["1a"] < POINTS["1a"] and scores["1b"] < POINTS["1b"]
+    assert scores["4d"] == scores["rnn-forward"] == scores["grad-clip"] == 0
+    hints = " ".join(t.outcome.message for t in results.tests)
+    assert "flipped" in hints and "ceil" in hints
+
+
+@pytest.mark.parametrize(
+    ("module", "old", "new", "problem"),
+    [
+        pytest.param("activations", '_as_float_array(x, "x") > 0, 1.0, 0.0',
+                     '_as_float_array(x, "x") >= 0, 1.0, 0.0', "3", id="relu-grad-at-zero"),
+        pytest.param("rnn_types", '"sentiment_analysis": MANY_TO_ONE',
+                     '"sentiment_analysis": MANY_TO_MANY', "4a", id="sentiment-type"),
+    ],
+)
+def test_mutated_submissions_lose_points(
+    tmp_path: Path, module: str, old: str, new: str, problem: str
+) -> None:
+    """Does one realistic bug cost points in its problem, through the real grader?"""
+    submission = _copy(ROOT / "solutions", tmp_path / "sub")
+    path = submission / f"{module}.py"
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, "the mutation must apply exactly once"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    scores = _by_problem(grade(submission))
+    assert scores[problem] < POINTS[problem]
+
+
+def test_hidden_directories_cover_cases_and_references() -> None:
+    """Are the directories holding the cases and the references hidden from the sandbox?"""
+    hidden = hidden_directories()
+    assert str(ROOT / "grader") in hidden and str(ROOT / "solutions") in hidden
