@@ -29,7 +29,13 @@ INSIDE = "/tmp/sandbox"  # where the workspace appears inside the mount namespac
 _MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC = 1, 2, 4, 8
 _MS_REMOUNT, _MS_BIND, _MS_REC = 32, 4096, 16384
 _ST_FLAGS = {  # statvfs f_flag bit -> mount flag that an unprivileged remount must keep
-    1: _MS_RDONLY, 2: _MS_NOSUID, 4: _MS_NODEV, 8: _MS_NOEXEC, 1024: 1024, 2048: 2048, 4096: 4096
+    1: _MS_RDONLY,
+    2: _MS_NOSUID,
+    4: _MS_NODEV,
+    8: _MS_NOEXEC,
+    1024: 1024,
+    2048: 2048,
+    4096: 4096,
 }
 _PR_SET_NO_NEW_PRIVS = 38
 _RLIMITS = {

@@ -64,15 +64,20 @@ def build(problems: ProblemSet, stubs: dict[str, str]) -> nbformat.NotebookNode:
     ]
     placed: set[str] = set()
     for problem in problems.problems:
-        cells.append(_markdown(f"{problem.id}-statement", f"## {problem.title}\n\n{problem.statement}"))
+        cells.append(
+            _markdown(f"{problem.id}-statement", f"## {problem.title}\n\n{problem.statement}")
+        )
         if not problem.graded:
             cells.append(_markdown(f"{problem.id}-answer", "**Your answer:** _write it here._"))
             continue
         fresh = [t for t in problem.targets if t not in placed]
         placed.update(fresh)
         parts = [named[t] for t in fresh]
-        parts += [f"# {t.split('.')[1]} is above, in an earlier problem's cell." for t in
-                  problem.targets if t not in fresh]
+        parts += [
+            f"# {t.split('.')[1]} is above, in an earlier problem's cell."
+            for t in problem.targets
+            if t not in fresh
+        ]
         cells.append(_code(f"{problem.id}-code", "\n\n\n".join(parts)))
     notebook = nbformat.v4.new_notebook(cells=cells)
     notebook.metadata = {

@@ -107,7 +107,9 @@ class Session:
         self._import(module, problem)
         timeout = self._timeout(problem)
         try:
-            reply = self.sandbox.request({**header, "module": module, "name": name}, values, timeout)
+            reply = self.sandbox.request(
+                {**header, "module": module, "name": name}, values, timeout
+            )
         except SandboxTimeout:
             struck.append("timed out")
             self.strikes[target] = struck

@@ -23,6 +23,7 @@ The level actually reached is reported by `probe()` and recorded in results.json
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pwd
@@ -253,10 +254,8 @@ class Sandbox:
         proc, self._proc = self._proc, None
         for fd in (self._requests, self._replies):
             os.close(fd)
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         code = proc.wait()
         self._kill_sandbox_user()
         return code
@@ -293,10 +292,8 @@ class Sandbox:
             if not pids:
                 return
             for pid in pids:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
             time.sleep(0.01)
 
     def _make_workspace(self) -> Path:

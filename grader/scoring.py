@@ -81,7 +81,9 @@ class Results:
     @property
     def grader_errors(self) -> tuple[str, ...]:
         errors = [f"{t.number} {t.outcome.name}" for t in self.tests if t.outcome.grader_error]
-        errors += [f"problem {p.problem.id}: no grading cases" for p in self.problems if not p.tests]
+        errors += [
+            f"problem {p.problem.id}: no grading cases" for p in self.problems if not p.tests
+        ]
         return tuple(errors)
 
 

@@ -82,7 +82,9 @@ def _replacement(
         return [f"{indent}{code}\n" for code in stubs]
     if function is None:
         if indent:
-            raise MarkerError(f"{module}.py: an indented region outside a function needs STUB lines")
+            raise MarkerError(
+                f"{module}.py: an indented region outside a function needs STUB lines"
+            )
         return []
     problem = problems.first_problem_of(f"{module}.{function}")
     message = f"Problem {problem.id}: implement {function} in {module}.py"

@@ -61,9 +61,7 @@ def decode(payload: bytes, value_keys: tuple[str, ...] = ()) -> dict[str, Any]:
     """Parse a frame's payload (without its length prefix); `value_keys` hold tagged values."""
     try:
         (size,) = struct.unpack_from(">I", payload, 0)
-        header = json.loads(
-            payload[4 : 4 + size].decode("utf-8"), parse_constant=_reject_constant
-        )
+        header = json.loads(payload[4 : 4 + size].decode("utf-8"), parse_constant=_reject_constant)
         blobs = _split_blobs(payload, 4 + size)
         if not isinstance(header, dict):
             raise WireError("the header is not an object")

@@ -120,7 +120,9 @@ def test_a_syntax_error_costs_only_its_module(tmp_path: Path) -> None:
     submission = _copy(ROOT / "solutions", tmp_path / "sub")
     (submission / "conv.py").write_text("def conv2d(:\n", encoding="utf-8")
     results = grade(submission)
-    conv_problems = {p.id for p in PROBLEMS.problems if any(t.startswith("conv.") for t in p.targets)}
+    conv_problems = {
+        p.id for p in PROBLEMS.problems if any(t.startswith("conv.") for t in p.targets)
+    }
     assert _by_problem(results) == {p: 0.0 if p in conv_problems else v for p, v in POINTS.items()}
     messages = [t.outcome.message for t in results.tests if t.outcome.problem == "1a"]
     assert all("conv.py" in m and "line 1" in m for m in messages)
@@ -141,10 +143,20 @@ def test_the_sample_submission_loses_exactly_its_mistakes() -> None:
 @pytest.mark.parametrize(
     ("module", "old", "new", "problem"),
     [
-        pytest.param("activations", '_as_float_array(x, "x") > 0, 1.0, 0.0',
-                     '_as_float_array(x, "x") >= 0, 1.0, 0.0', "3", id="relu-grad-at-zero"),
-        pytest.param("rnn_types", '"sentiment_analysis": MANY_TO_ONE',
-                     '"sentiment_analysis": MANY_TO_MANY', "4a", id="sentiment-type"),
+        pytest.param(
+            "activations",
+            '_as_float_array(x, "x") > 0, 1.0, 0.0',
+            '_as_float_array(x, "x") >= 0, 1.0, 0.0',
+            "3",
+            id="relu-grad-at-zero",
+        ),
+        pytest.param(
+            "rnn_types",
+            '"sentiment_analysis": MANY_TO_ONE',
+            '"sentiment_analysis": MANY_TO_MANY',
+            "4a",
+            id="sentiment-type",
+        ),
     ],
 )
 def test_mutated_submissions_lose_points(

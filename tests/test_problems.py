@@ -25,7 +25,12 @@ def test_shipped_file_has_every_tutorial_problem_in_order(shipped: P.ProblemSet)
         "1a", "1b", "1c", "1c-why", "2", "3", "3-why", "4a", "4b", "4c", "4d",
         "pool", "softmax", "rnn-forward", "grad-clip",
     ]  # fmt: skip
-    assert {p.id for p in shipped.problems if p.kind == "written"} == {"1c-why", "3-why", "4b", "4c"}
+    assert {p.id for p in shipped.problems if p.kind == "written"} == {
+        "1c-why",
+        "3-why",
+        "4b",
+        "4c",
+    }
 
 
 def test_shipped_defaults(shipped: P.ProblemSet) -> None:
@@ -119,25 +124,49 @@ _DELETE = object()
         pytest.param("problems/0/pionts", 1, "problem #1: unknown key 'pionts'", id="typo-key"),
         pytest.param("problems/0/id", "1.a", "problem #1: 'id' must be letters", id="dot-in-id"),
         pytest.param("problems/0/kind", "essay", "problem '1a': 'kind' must be one of", id="kind"),
-        pytest.param("problems/0/points", 0, "problem '1a': 'points' must be a number > 0",
-                     id="zero-points"),
+        pytest.param(
+            "problems/0/points", 0, "problem '1a': 'points' must be a number > 0", id="zero-points"
+        ),
         pytest.param("problems/0/points", True, "problem '1a': 'points'", id="bool-points"),
-        pytest.param("problems/0/targets", ["conv2d"], "problem '1a': 'targets': 'conv2d'",
-                     id="target-without-module"),
-        pytest.param("problems/0/targets", ["torch.conv"], "'targets': 'torch.conv'",
-                     id="unknown-module"),
-        pytest.param("problems/0/targets", _DELETE, "problem '1a': 'targets' must list",
-                     id="code-without-targets"),
-        pytest.param("problems/1/targets", ["conv.conv2d"], "problem 'w': 'targets' is only",
-                     id="written-with-targets"),
-        pytest.param("problems/0/title", "", "problem '1a': 'title' must be non-empty",
-                     id="empty-title"),
-        pytest.param("problems/0/limits", {"budget": 5}, "problem '1a': 'limits': 'budget' is",
-                     id="budget-per-problem"),
-        pytest.param("problems/0/limits", {"timeout": -1}, "'limits': 'timeout' must be",
-                     id="negative-timeout"),
-        pytest.param("limits", {"memroy": 5}, "p.yaml: 'limits': unknown key 'memroy'",
-                     id="typo-limit"),
+        pytest.param(
+            "problems/0/targets",
+            ["conv2d"],
+            "problem '1a': 'targets': 'conv2d'",
+            id="target-without-module",
+        ),
+        pytest.param(
+            "problems/0/targets", ["torch.conv"], "'targets': 'torch.conv'", id="unknown-module"
+        ),
+        pytest.param(
+            "problems/0/targets",
+            _DELETE,
+            "problem '1a': 'targets' must list",
+            id="code-without-targets",
+        ),
+        pytest.param(
+            "problems/1/targets",
+            ["conv.conv2d"],
+            "problem 'w': 'targets' is only",
+            id="written-with-targets",
+        ),
+        pytest.param(
+            "problems/0/title", "", "problem '1a': 'title' must be non-empty", id="empty-title"
+        ),
+        pytest.param(
+            "problems/0/limits",
+            {"budget": 5},
+            "problem '1a': 'limits': 'budget' is",
+            id="budget-per-problem",
+        ),
+        pytest.param(
+            "problems/0/limits",
+            {"timeout": -1},
+            "'limits': 'timeout' must be",
+            id="negative-timeout",
+        ),
+        pytest.param(
+            "limits", {"memroy": 5}, "p.yaml: 'limits': unknown key 'memroy'", id="typo-limit"
+        ),
         pytest.param("problems/1/id", "1a", "problem '1a': duplicate 'id'", id="duplicate"),
         pytest.param("problems", [], "'problems' must be a non-empty list", id="no-problems"),
     ],

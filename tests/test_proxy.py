@@ -177,17 +177,32 @@ def test_missing_functions_name_the_expected_name() -> None:
 @pytest.mark.parametrize(
     ("error", "raised"),
     [
-        pytest.param({"type": "ValueError", "builtin": True, "message": "m"}, ValueError, id="value"),
-        pytest.param({"type": "NotImplementedError", "builtin": True, "message": "Problem 1a"},
-                     NotImplementedError, id="stub"),
-        pytest.param({"type": "SystemExit", "builtin": True, "message": "0"}, P.StudentRaised,
-                     id="base-exception"),
-        pytest.param({"type": "MyError", "builtin": False, "message": "m"}, P.StudentRaised,
-                     id="custom"),
-        pytest.param({"type": "ValueError", "builtin": "yes", "message": "m"}, P.StudentRaised,
-                     id="forged-builtin-flag"),
-        pytest.param({"type": "UnicodeDecodeError", "builtin": True, "message": "m"},
-                     P.StudentRaised, id="needs-more-arguments"),
+        pytest.param(
+            {"type": "ValueError", "builtin": True, "message": "m"}, ValueError, id="value"
+        ),
+        pytest.param(
+            {"type": "NotImplementedError", "builtin": True, "message": "Problem 1a"},
+            NotImplementedError,
+            id="stub",
+        ),
+        pytest.param(
+            {"type": "SystemExit", "builtin": True, "message": "0"},
+            P.StudentRaised,
+            id="base-exception",
+        ),
+        pytest.param(
+            {"type": "MyError", "builtin": False, "message": "m"}, P.StudentRaised, id="custom"
+        ),
+        pytest.param(
+            {"type": "ValueError", "builtin": "yes", "message": "m"},
+            P.StudentRaised,
+            id="forged-builtin-flag",
+        ),
+        pytest.param(
+            {"type": "UnicodeDecodeError", "builtin": True, "message": "m"},
+            P.StudentRaised,
+            id="needs-more-arguments",
+        ),
         pytest.param("not a dict", P.StudentRaised, id="garbage"),
     ],
 )

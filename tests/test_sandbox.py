@@ -73,7 +73,7 @@ def test_timeout_kills_the_tree_and_the_next_request_restarts(make) -> None:
     started = time.monotonic()
     with pytest.raises(S.SandboxTimeout):
         call(box, "spin", timeout=1.0)
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 5  # a 1 s timeout plus the kill, on a loaded machine
     assert call(box, "ok")["value"] == 1
     assert box.starts == 2
 

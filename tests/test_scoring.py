@@ -25,7 +25,9 @@ PROBLEMS = ProblemSet(
 
 
 def _outcome(problem: str, passed: bool, *, visible: bool = True, message: str = "") -> TestOutcome:
-    return TestOutcome(problem, f"case of {problem}", visible, passed, message, ("conv.conv2d",), 0.01)
+    return TestOutcome(
+        problem, f"case of {problem}", visible, passed, message, ("conv.conv2d",), 0.01
+    )
 
 
 def test_points_are_shared_equally_and_numbered_per_problem() -> None:

@@ -28,7 +28,8 @@ def _public(module: ModuleType) -> dict[str, object]:
     return {
         name: value
         for name, value in vars(module).items()
-        if not name.startswith("_") and getattr(value, "__module__", module.__name__) == module.__name__
+        if not name.startswith("_")
+        and getattr(value, "__module__", module.__name__) == module.__name__
         and not isinstance(value, ModuleType)
     }
 
@@ -99,8 +100,11 @@ def test_stubs_contain_no_reference_code() -> None:
         pytest.param("def f():\n    # END SOLUTION\n    return 1\n", "without BEGIN", id="close"),
         pytest.param("def f(:\n", "not valid Python", id="syntax"),
         pytest.param("# BEGIN SOLUTION\n# BEGIN SOLUTION\n", "nested", id="nested"),
-        pytest.param("X = [\n    # BEGIN SOLUTION\n    1,\n    # END SOLUTION\n]\n",
-                     "needs STUB lines", id="indented-without-stub"),
+        pytest.param(
+            "X = [\n    # BEGIN SOLUTION\n    1,\n    # END SOLUTION\n]\n",
+            "needs STUB lines",
+            id="indented-without-stub",
+        ),
     ],
 )
 def test_bad_markers_are_errors(source: str, message: str) -> None:
