@@ -14,7 +14,7 @@ from numpy.typing import ArrayLike
 def image_to_tokens(
     image: ArrayLike, mode: str = "patches", patch_size: int | None = None
 ) -> np.ndarray:
-    """Turn an image into a sequence of tokens an RNN can read, one token per row (Problem 4(d)).
+    """Turn an image into a sequence of tokens that an RNN can read (Problem 4(d)).
 
     Modes:
         "rows": one token per image row, top to bottom; each token is the row's pixels from
@@ -32,8 +32,9 @@ def image_to_tokens(
             "patches", ignored by the other modes.
 
     Returns:
-        A 2-D float array (num_tokens, token_dim): (H, W * C) for "rows", (W, H * C) for
-        "columns", (H * W / p**2, p * p * C) for "patches".
+        A 2-D float array (num_tokens, token_dim), one token per row, in sequence order:
+        (H, W * C) for "rows", (W, H * C) for "columns", (H * W / p**2, p * p * C) for
+        "patches".
 
     Raises:
         ValueError: if image is not a non-empty 2-D or 3-D array, mode is unknown, or (for

@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import fcntl
 import pwd
 import select
 import shutil
@@ -44,6 +45,8 @@ from grader import wire
 
 SANDBOX_USER = "tutorial9-sandbox"
 FALLBACK_UID = 64999  # used when the dedicated user does not exist: unassigned on Debian/Ubuntu
+SLOT_UIDS = 64900  # concurrent sandboxes beyond the first run as 64901, 64902, ...
+MAX_SLOTS = 64
 RUNTIME_FILES = ("worker.py", "wire.py", "confine.py")
 OUTPUT_CAP = 16 * 2**20  # bytes a sandbox process may write to one file
 _HERE = Path(__file__).resolve().parent
@@ -128,6 +131,27 @@ def _sandbox_uid() -> int:
         return FALLBACK_UID
 
 
+def _claim_uid(first: int) -> tuple[int, int]:
+    """A uid no other sandbox on this machine is using, and the lock that holds it.
+
+    Sandboxes that run at the same time (batch grading, parallel tests) each need their own
+    uid, since cleanup kills every process of the sandbox's uid.
+    """
+    locks = Path("/run/tutorial9-sandbox")
+    if not os.access("/run", os.W_OK):
+        locks = Path(tempfile.gettempdir()) / "tutorial9-sandbox-locks"
+    locks.mkdir(mode=0o700, exist_ok=True)
+    for slot in range(MAX_SLOTS):
+        handle = os.open(locks / f"{slot}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(handle)
+            continue
+        return (first if slot == 0 else SLOT_UIDS + slot), handle
+    raise RuntimeError(f"more than {MAX_SLOTS} sandboxes at once")
+
+
 def _reachable_by_others(path: Path) -> bool:
     return all(p.stat().st_mode & 0o001 for p in path.parents)
 
@@ -153,6 +177,8 @@ class Sandbox:
     _requests: int = -1
     _replies: int = -1
     _ready: bool = False
+    _slot: int = -1  # a lock file descriptor: this sandbox's claim on its uid
+    uid: int | None = None  # the user this sandbox's code runs as (None: the grader's own)
     starts: int = 0
 
     def start(self) -> None:
@@ -160,10 +186,12 @@ class Sandbox:
         if self._proc is not None:
             return
         if self._root is None:
+            if self.isolation.uid is not None:
+                self.uid, self._slot = _claim_uid(self.isolation.uid)
             self._root = self._make_workspace()
         request_read, self._requests = os.pipe()
         self._replies, reply_write = os.pipe()
-        uid = self.isolation.uid
+        uid = self.uid
         confine = {
             "work": str(self._root / "work"),
             "workspace": str(self._root),
@@ -267,11 +295,13 @@ class Sandbox:
         if self._root is not None:
             shutil.rmtree(self._root, ignore_errors=True)
             self._root = None
+        if self._slot >= 0:
+            os.close(self._slot)  # releases the uid for the next sandbox
+            self._slot = -1
 
     def leftover_processes(self) -> list[int]:
         """Processes of the sandbox user still alive (should be none after `close`)."""
-        uid = self.isolation.uid
-        return [] if uid is None else _processes_of(uid)
+        return [] if self.uid is None else _processes_of(self.uid)
 
     def output(self, limit: int = 2000) -> str:
         """The head of what the student's code printed (stdout then stderr)."""
@@ -284,7 +314,7 @@ class Sandbox:
         return "".join(parts)[:limit]
 
     def _kill_sandbox_user(self) -> None:
-        uid = self.isolation.uid
+        uid = self.uid
         if uid is None:
             return
         for _ in range(100):  # processes may fork while we kill; bounded retries
@@ -308,7 +338,7 @@ class Sandbox:
         work.mkdir(mode=0o700)
         for module, code in self.sources.items():
             (work / f"{module}.py").write_bytes(code)
-        uid = self.isolation.uid
+        uid = self.uid
         if uid is not None:
             for path in [work, *work.iterdir()]:
                 os.chown(path, uid, uid)
@@ -322,7 +352,7 @@ class Sandbox:
             "NOFILE": (256, 256),
             "CORE": (0, 0),
         }
-        if self.isolation.uid is not None:  # root is exempt, and other users' counts differ
+        if self.uid is not None:  # root is exempt, and other users' counts differ
             limits["NPROC"] = (64, 64)
         return limits
 

@@ -121,7 +121,8 @@ def test_memory_cap_turns_bombs_into_memory_error(make) -> None:
 def test_runs_as_the_sandbox_user(make) -> None:
     """Does student code run as an unprivileged user that cannot regain root?"""
     box = make("import os\ndef f():\n    return os.getuid(), os.getgid(), os.getgroups()\n")
-    assert call(box, "f")["value"] == (ISOLATION.uid, ISOLATION.uid, [])
+    assert call(box, "f")["value"] == (box.uid, box.uid, [])
+    assert box.uid not in (None, 0)
 
 
 @needs_namespaces
@@ -174,6 +175,16 @@ def test_no_network(make) -> None:
         """
     )
     assert call(box, "f")["value"] != "connected"
+
+
+@needs_root
+def test_concurrent_sandboxes_get_their_own_users(make) -> None:
+    """Can one sandbox's cleanup kill another's worker (both kill by uid)?"""
+    source = "import os\ndef f():\n    return os.getuid()\n"
+    first, second = make(source), make(source)
+    assert call(first, "f")["value"] != call(second, "f")["value"]
+    first.close()
+    assert call(second, "f")["value"] == second.uid
 
 
 @needs_root
