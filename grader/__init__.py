@@ -1,1 +1,19 @@
-"""CS2109s Tutorial 9 grader."""
+"""CS2109s Tutorial 9 grader: sandboxed grading of the exercises, Gradescope results.
+
+The library entry point is `grader.grade(submission) -> Results` (grader/grading.py). It is
+resolved on first use so that `import grader` stays cheap for the commands that do not grade.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["grade"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "grade":
+        from grader.grading import grade
+
+        return grade
+    raise AttributeError(f"module 'grader' has no attribute {name!r}")

@@ -81,11 +81,12 @@ def _build_view(config: dict[str, Any]) -> str:
     handles = {path: os.open(path, os.O_PATH | os.O_DIRECTORY) for path in reach}
     handles[INSIDE] = os.open(workspace, os.O_PATH | os.O_DIRECTORY)
 
+    blocked_ancestors = _blocked_ancestors(reach, config.get("uid"))  # before anything is covered
     _mount(None, "/", None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY | _kept_flags("/"))
     covers = [p for p in ("/tmp", "/var/tmp", "/dev/shm") if os.path.isdir(p)]
     for path in covers:
         _mount("tmpfs", path, "tmpfs", _MS_NOSUID | _MS_NODEV, "size=64m,mode=1777")
-    for blocked in _blocked_ancestors(reach, config.get("uid")):
+    for blocked in blocked_ancestors:
         if not any(blocked.startswith(c + "/") or blocked == c for c in covers):
             _mount("tmpfs", blocked, "tmpfs", _MS_NOSUID | _MS_NODEV, "size=1m,mode=755")
     for path, handle in sorted(handles.items()):

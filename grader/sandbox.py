@@ -68,6 +68,10 @@ class SandboxCrash(SandboxError):
     """The worker exited, or sent something that is not a valid reply, and was killed."""
 
 
+class SandboxBroken(Exception):
+    """The worker could not start, before any student code ran: the grader's fault."""
+
+
 @dataclass(frozen=True)
 class Isolation:
     """What isolation is available on this machine, as measured by `probe`."""
@@ -240,10 +244,9 @@ class Sandbox:
         """
         deadline = time.monotonic() + timeout
         self.start()
+        if not self._ready:
+            self._wait_ready(deadline)
         try:
-            if not self._ready:
-                self._reply(deadline)
-                self._ready = True
             self._send(wire.encode(header, values), deadline)
             return self._reply(deadline)
         except TimeoutError:
@@ -255,6 +258,21 @@ class Sandbox:
         except wire.WireError as exc:
             self.kill()
             raise SandboxCrash(f"sent a reply the grader cannot read ({exc})") from None
+
+    def _wait_ready(self, deadline: float) -> None:
+        """Wait for the worker's first frame, sent after confinement, before student code."""
+        try:
+            self._reply(deadline)
+        except TimeoutError:
+            self.kill()
+            raise SandboxTimeout("the sandbox worker did not start in time") from None
+        except (EOFError, wire.WireError):
+            lines = self.output(8000).strip().splitlines()
+            self.kill()
+            raise SandboxBroken(
+                f"the sandbox worker did not start: {lines[-1] if lines else 'no output'}"
+            ) from None
+        self._ready = True
 
     def _send(self, frame: bytes, deadline: float) -> None:
         view = memoryview(frame)

@@ -57,7 +57,7 @@ MUTANTS = [
     _mutant(
         "forgot-bias",
         "conv",
-        [("block += bias  # while the block is still in cache", "pass")],
+        [("block += bias\n", "pass\n")],
         {"1c"},
         "the bias was ignored",
     ),

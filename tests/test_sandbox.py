@@ -206,3 +206,14 @@ def test_detached_daemons_do_not_survive_close(make) -> None:
     assert call(box, "f")["value"] == 1
     box.close()
     assert box.leftover_processes() == []
+
+
+def test_a_worker_that_cannot_start_is_the_graders_fault() -> None:
+    """Is a worker dying before student code runs reported as a grader fault, not a crash?"""
+    broken = S.Isolation("process", None, False, ("false",))
+    box = S.Sandbox({"conv": b"def f():\n    return 1\n"}, 1 << 30, 60, isolation=broken)
+    try:
+        with pytest.raises(S.SandboxBroken, match="did not start"):
+            call(box, "f")
+    finally:
+        box.close()
