@@ -22,6 +22,7 @@ from __future__ import annotations
 import ctypes
 import os
 import resource
+import signal
 from typing import Any
 
 INSIDE = "/tmp/sandbox"  # where the workspace appears inside the mount namespace
@@ -38,6 +39,9 @@ _ST_FLAGS = {  # statvfs f_flag bit -> mount flag that an unprivileged remount m
     4096: 4096,
 }
 _PR_SET_NO_NEW_PRIVS = 38
+_PR_SET_PDEATHSIG = 1
+_CLONE_NEWNS, _CLONE_NEWPID, _CLONE_NEWNET = 0x00020000, 0x20000000, 0x40000000
+_MS_PRIVATE = 1 << 18
 _RLIMITS = {
     "AS": resource.RLIMIT_AS,
     "CPU": resource.RLIMIT_CPU,
@@ -65,6 +69,24 @@ def apply(config: dict[str, Any]) -> str:
     for name, (soft, hard) in config.get("rlimits", {}).items():
         resource.setrlimit(_RLIMITS[name], (soft, hard))
     return work
+
+
+def unshare_namespaces() -> None:
+    """New mount, pid and network namespaces for this process's next child (as `unshare`)."""
+    if _libc.unshare(_CLONE_NEWNS | _CLONE_NEWPID | _CLONE_NEWNET) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"unshare: {os.strerror(err)}")
+    _mount(None, "/", None, _MS_REC | _MS_PRIVATE)  # nothing propagates back to the host
+
+
+def mount_proc() -> None:
+    """A /proc that shows only this pid namespace (call as its first process)."""
+    _mount("proc", "/proc", "proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC)
+
+
+def die_with_parent() -> None:
+    """SIGKILL this process when its parent dies, so killing the guard kills the worker."""
+    _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 def _can_regain_root() -> bool:

@@ -16,6 +16,7 @@ from grader.problems import DEFAULT_PATH, MODULES, ProblemSet, load
 from grader.sandbox import Sandbox
 from grader.scoring import Results, score
 from grader.submission import read_submission
+from grader.template import Template
 
 GRADER_VERSION = "0.1.0"
 
@@ -35,8 +36,12 @@ def grade(
     submission: Path | str,
     problems: ProblemSet | None = None,
     cases: Path | None = None,
+    template: Template | None = None,
 ) -> Results:
     """Grade the submission at `submission` (a folder, .py, .ipynb or .zip).
+
+    Pass a started `Template` when grading many submissions: workers are then forked from it
+    instead of starting an interpreter each.
 
     Raises only for a grader fault (a broken problems.yaml, a missing path); anything the
     student did wrong is part of the returned results.
@@ -49,6 +54,7 @@ def grade(
         memory=max(p.limits.memory for p in problems.problems) * 2**20,
         cpu_seconds=int(problems.limits.budget) + 10,
         hide=hidden_directories(),
+        template=template,
     )
     unavailable = {m: why for m in MODULES if (why := intake.unavailable(m)) is not None}
     if len(unavailable) < len(MODULES):

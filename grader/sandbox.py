@@ -177,7 +177,9 @@ class Sandbox:
     hide: tuple[str, ...] = ()
     isolation: Isolation = field(default_factory=probe)
     _root: Path | None = None
+    template: Any = None  # a grader.template.Template to fork workers from, if usable
     _proc: subprocess.Popen[bytes] | None = None
+    _guard: int = 0  # pid of the template-forked guard of the running worker
     _requests: int = -1
     _replies: int = -1
     _ready: bool = False
@@ -187,7 +189,7 @@ class Sandbox:
 
     def start(self) -> None:
         """Start a worker in the background (returns at once)."""
-        if self._proc is not None:
+        if self._proc is not None or self._guard:
             return
         if self._root is None:
             if self.isolation.uid is not None:
@@ -216,17 +218,23 @@ class Sandbox:
             json.dumps(config),
         ]
         logs = self._root / "logs"
+        home = "/tmp/sandbox/work" if self.isolation.namespaces else str(self._root / "work")
         with open(logs / "stdout", "ab") as out, open(logs / "stderr", "ab") as err:
-            self._proc = subprocess.Popen(
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=err,
-                pass_fds=(request_read, reply_write),
-                cwd=self._root / "work",
-                env=self._environment(),
-                start_new_session=True,
-            )
+            if self.template is not None and self.template.usable:
+                config["env"] = worker_environment(home)
+                fds = [request_read, reply_write, out.fileno(), err.fileno()]
+                self._guard = self.template.spawn(config, fds)
+            else:
+                self._proc = subprocess.Popen(
+                    command,
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=err,
+                    pass_fds=(request_read, reply_write),
+                    cwd=self._root / "work",
+                    env=worker_environment(home),
+                    start_new_session=True,
+                )
         os.close(request_read)
         os.close(reply_write)
         os.set_blocking(self._requests, False)
@@ -295,14 +303,24 @@ class Sandbox:
 
     def kill(self) -> int | None:
         """Kill the worker and everything it started; returns its exit status if known."""
-        if self._proc is None:
+        if self._proc is None and not self._guard:
             return None
-        proc, self._proc = self._proc, None
         for fd in (self._requests, self._replies):
             os.close(fd)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        code = proc.wait()
+        code = None
+        if self._proc is not None:
+            proc, self._proc = self._proc, None
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            code = proc.wait()
+        else:
+            guard, self._guard = self._guard, 0
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(guard, signal.SIGKILL)  # the guard leads its own session
+            for _ in range(2000):  # not our child: wait for the template to reap it
+                if not os.path.exists(f"/proc/{guard}"):
+                    break
+                time.sleep(0.001)
         self._kill_sandbox_user()
         return code
 
@@ -374,23 +392,24 @@ class Sandbox:
             limits["NPROC"] = (64, 64)
         return limits
 
-    def _environment(self) -> dict[str, str]:
-        home = "/tmp/sandbox/work" if self.isolation.namespaces else str(self._root / "work")
-        env = {
-            "PATH": "/usr/bin:/bin",
-            "HOME": home,
-            "TMPDIR": home,
-            "LANG": "C.UTF-8",
-            "MPLBACKEND": "Agg",
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "PYTHONHASHSEED": "0",
-        }
-        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-            env[name] = "1"
-        for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # machine workarounds
-            if name in os.environ:
-                env[name] = os.environ[name]
-        return env
+
+def worker_environment(home: str) -> dict[str, str]:
+    """The whole environment of a worker: nothing of the grader's own leaks in."""
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": home,
+        "TMPDIR": home,
+        "LANG": "C.UTF-8",
+        "MPLBACKEND": "Agg",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONHASHSEED": "0",
+    }
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[name] = "1"
+    for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # machine workarounds
+        if name in os.environ:
+            env[name] = os.environ[name]
+    return env
 
 
 def _interpreter_dirs() -> list[str]:
@@ -420,7 +439,9 @@ def _processes_of(uid: int) -> list[int]:
 
 
 def _exit_reason(code: int | None) -> str:
-    if code is not None and code < 0:
+    if code is None:
+        return "the process ended before replying"
+    if code < 0:
         try:
             name = signal.Signals(-code).name
         except ValueError:

@@ -15,6 +15,7 @@ import importlib
 import json
 import os
 import resource
+import signal
 import sys
 import traceback
 from typing import Any
@@ -23,14 +24,23 @@ _MAX_TEXT = 4000  # characters of an exception message or traceback sent back
 
 
 def main(argv: list[str]) -> None:
-    config = json.loads(argv[1])
+    """`worker.py CONFIG_JSON` runs one worker; `worker.py --template FD` serves a template."""
     runtime = os.path.dirname(os.path.abspath(__file__))
     sys.path.insert(0, runtime)
+    if argv[1] == "--template":
+        _serve_template(int(argv[2]), runtime)
+    else:
+        run(json.loads(argv[1]), runtime)
+
+
+def run(config: dict[str, Any], runtime: str) -> None:
+    """Confine this process, then answer requests until the request pipe closes."""
     import confine  # noqa: E402  (found only once the runtime dir is on the path)
     import wire
 
     work = confine.apply(config["confine"])
-    sys.path.remove(runtime)
+    if runtime in sys.path:
+        sys.path.remove(runtime)
     sys.path.insert(0, work)
     sys.stdin = None  # input() raises at once instead of waiting
     requests, replies = config["requests"], config["replies"]
@@ -42,6 +52,64 @@ def main(argv: list[str]) -> None:
         except EOFError:
             return
         wire.write_frame(replies, _serve(request, wire, memory_hard))
+
+
+def _serve_template(channel: int, runtime: str) -> None:
+    """Fork a fresh worker per request on `channel`, numpy already imported (trusted code only).
+
+    A request is a JSON config plus four file descriptors (requests, replies, stdout, stderr);
+    the reply is the pid of a guard process whose death takes the worker down with it.
+    """
+    import socket
+
+    import confine  # noqa: F401  (preloaded, like numpy, so that forks start warm)
+    import wire  # noqa: F401
+
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # guards are reaped automatically
+    link = socket.socket(fileno=channel)
+    while True:
+        try:
+            message, fds, _, _ = socket.recv_fds(link, 1 << 20, 4)
+        except OSError:
+            return
+        if not message:
+            return
+        guard = os.fork()
+        if guard == 0:
+            link.close()
+            _guard(json.loads(message), fds, runtime)
+        for fd in fds:
+            os.close(fd)
+        link.sendall(guard.to_bytes(8, "big"))
+
+
+def _guard(config: dict[str, Any], fds: list[int], runtime: str) -> None:
+    """In the forked guard: new namespaces, then the worker as pid 1 of its pid namespace."""
+    import confine
+
+    os.setsid()
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    os.environ.clear()
+    os.environ.update(config.get("env", {}))
+    if config["confine"].get("mounts"):
+        confine.unshare_namespaces()
+    worker = os.fork()
+    if worker == 0:
+        confine.die_with_parent()
+        if config["confine"].get("mounts"):
+            confine.mount_proc()
+        stdin = os.open(os.devnull, os.O_RDONLY)
+        for target, fd in ((0, stdin), (1, fds[2]), (2, fds[3])):
+            os.dup2(fd, target)
+        config["requests"], config["replies"] = fds[0], fds[1]
+        try:
+            run(config, runtime)
+        finally:
+            os._exit(0)
+    for fd in fds:
+        os.close(fd)
+    _, status = os.waitpid(worker, 0)
+    os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
 
 
 def _serve(request: dict[str, Any], wire: Any, memory_hard: int) -> bytes:

@@ -1,0 +1,90 @@
+"""grader/template.py: workers forked from the template keep the whole sandbox contract."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from grader import sandbox as S
+from grader.grading import grade
+from grader.template import Template
+
+ROOT = Path(__file__).resolve().parent.parent
+ISOLATION = S.probe()
+pytestmark = pytest.mark.skipif(
+    not Template(ISOLATION).usable, reason="templates need root or no namespaces at all"
+)
+
+
+@pytest.fixture(scope="module")
+def template() -> Iterator[Template]:
+    with Template() as started:
+        yield started
+
+
+def _box(template: Template, source: str) -> S.Sandbox:
+    hide = (str(ROOT / "solutions"),)
+    return S.Sandbox({"conv": source.encode()}, 1 << 30, 60, hide=hide, template=template)
+
+
+def _call(box: S.Sandbox, name: str, timeout: float = 10) -> dict:
+    header = {"op": "call", "module": "conv", "name": name}
+    return box.request(header, {"args": [], "kwargs": {}}, timeout)
+
+
+def test_forked_workers_are_confined_like_started_ones(template: Template) -> None:
+    """Same user, own pid namespace, hidden references, clean environment?"""
+    box = _box(
+        template,
+        "import os\ndef f():\n"
+        "    seen = os.listdir(%r) if os.path.isdir(%r) else []\n"
+        "    return os.getuid(), os.getpid(), seen, sorted(os.environ)\n"
+        % (str(ROOT / "solutions"), str(ROOT / "solutions")),
+    )
+    try:
+        uid, pid, seen, environment = _call(box, "f")["value"]
+        assert seen == [] and "HOME" in environment and "PYTHONPATH" not in environment
+        if ISOLATION.uid is not None:
+            assert uid == box.uid != 0
+        if ISOLATION.namespaces:
+            assert pid == 1
+    finally:
+        box.close()
+    assert box.leftover_processes() == []
+
+
+def test_timeouts_kill_and_restart_from_the_template(template: Template) -> None:
+    """Does a loop cost one timeout, with a fresh forked worker afterwards?"""
+    box = _box(template, "def spin():\n    while True: pass\ndef ok():\n    return 7\n")
+    try:
+        with pytest.raises(S.SandboxTimeout):
+            _call(box, "spin", timeout=0.5)
+        assert _call(box, "ok")["value"] == 7 and box.starts == 2
+    finally:
+        box.close()
+    assert box.leftover_processes() == []
+
+
+def test_detached_daemons_die_with_the_sandbox(template: Template) -> None:
+    """Is a setsid double-forked daemon killed when the sandbox closes?"""
+    box = _box(
+        template,
+        "import os, time\ndef f():\n    if os.fork() == 0:\n        os.setsid()\n"
+        "        if os.fork() == 0:\n            time.sleep(60)\n        os._exit(0)\n"
+        "    return 1\n",
+    )
+    assert _call(box, "f")["value"] == 1
+    box.close()
+    assert box.leftover_processes() == []
+
+
+@pytest.mark.slow
+def test_grading_with_a_template_gives_the_same_results(template: Template) -> None:
+    """Is a submission graded identically with and without the template?"""
+    sample = ROOT / "examples" / "sample-submission"
+    direct, forked = grade(sample), grade(sample, template=template)
+    assert [(t.number, t.score) for t in direct.tests] == [
+        (t.number, t.score) for t in forked.tests
+    ]
