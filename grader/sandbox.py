@@ -24,9 +24,9 @@ The level actually reached is reported by `probe()` and recorded in results.json
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
-import fcntl
 import pwd
 import select
 import shutil

@@ -36,12 +36,12 @@ def _call(box: S.Sandbox, name: str, timeout: float = 10) -> dict:
 
 def test_forked_workers_are_confined_like_started_ones(template: Template) -> None:
     """Same user, own pid namespace, hidden references, clean environment?"""
+    hidden = str(ROOT / "solutions")
     box = _box(
         template,
         "import os\ndef f():\n"
-        "    seen = os.listdir(%r) if os.path.isdir(%r) else []\n"
-        "    return os.getuid(), os.getpid(), seen, sorted(os.environ)\n"
-        % (str(ROOT / "solutions"), str(ROOT / "solutions")),
+        f"    seen = os.listdir({hidden!r}) if os.path.isdir({hidden!r}) else []\n"
+        "    return os.getuid(), os.getpid(), seen, sorted(os.environ)\n",
     )
     try:
         uid, pid, seen, environment = _call(box, "f")["value"]
