@@ -1,52 +1,85 @@
 """The command line: parses arguments and calls the library. The only module that knows all.
 
     python -m grader grade SUBMISSION --out results.json
+    python -m grader grade SUBMISSION --format junit=junit.xml --format markdown=summary.md
+    python -m grader build-gradescope --out autograder.zip
+    python -m grader build-student --out tutorial9-student.zip
+    python -m grader batch SUBMISSIONS --out grades/
     python -m grader stubs        # regenerate exercises/*.py from solutions/
     python -m grader notebook     # regenerate exercises/tutorial9.ipynb
+
+Exit status: 0 when results were written, whatever the score; 1 when --fail-under is not met;
+2 for a usage error (a bad option, a missing submission, a broken problems.yaml); 3 for a
+grader fault (results were still written, saying so).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from grader import gradescope, notebook, stubs
-from grader.problems import DEFAULT_PATH, ProblemsError, load
+from grader import gradescope, reports
+from grader.problems import DEFAULT_PATH, ProblemsError, ProblemSet, load
 from grader.scoring import Results
+
+DEFAULT_OUTPUTS = {
+    "gradescope": Path("results.json"),
+    "junit": Path("junit.xml"),
+    "classroom": Path("classroom.b64"),
+    "markdown": Path("summary.md"),
+}
+EXIT_FAIL_UNDER, EXIT_USAGE, EXIT_FAULT = 1, 2, 3
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.command == "grade":
+        args.outputs = _outputs(parser, args)
     try:
         problems = load(args.problems)
     except ProblemsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         if args.command == "grade":
-            gradescope.write(gradescope.fallback(f"problems file: {exc}"), args.out)
-        return 2
-    if args.command == "stubs":
-        for path in stubs.write_all(problems):
-            print(f"wrote {path}")
-        return 0
-    if args.command == "notebook":
-        text = notebook.render(problems, stubs.render_all(problems))
-        target = stubs.EXERCISES / notebook.NOTEBOOK_NAME
-        target.write_text(text, encoding="utf-8")
-        print(f"wrote {target}")
-        return 0
+            _write_fault(args.outputs, f"problems file: {exc}", None)
+        return EXIT_USAGE
+    if args.command in ("stubs", "notebook"):
+        return _generate(args.command, problems)
+    if args.command in ("build-gradescope", "build-student"):
+        return _build(args, problems)
+    if args.command == "batch":
+        return _batch(args, problems)
     return _grade(args, problems)
 
 
-def _grade(args: argparse.Namespace, problems) -> int:  # noqa: ANN001
+def _generate(command: str, problems: ProblemSet) -> int:
+    # Imported here: nbformat alone costs grading 0.1 s of start-up.
+    from grader import notebook, stubs
+
+    if command == "stubs":
+        written = stubs.write_all(problems)
+    else:
+        target = stubs.EXERCISES / notebook.NOTEBOOK_NAME
+        target.write_text(notebook.render(problems, stubs.render_all(problems)), encoding="utf-8")
+        written = [target]
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+def _grade(args: argparse.Namespace, problems: ProblemSet) -> int:
+    outputs: list[tuple[str, Path]] = args.outputs
     if not Path(args.submission).exists():
         print(f"error: no such submission: {args.submission}", file=sys.stderr)
-        gradescope.write(gradescope.fallback("the submission path does not exist"), args.out)
-        return 2
+        _write_fault(outputs, "the submission path does not exist", problems)
+        return EXIT_USAGE
+    if args.submission_limit is not None and _kept_previous(args, outputs):
+        return 0
     # Imported here so that `stubs` and `notebook` do not pay for numpy and the sandbox.
     from grader.grading import grade
 
@@ -54,18 +87,111 @@ def _grade(args: argparse.Namespace, problems) -> int:  # noqa: ANN001
         results = grade(args.submission, problems)
     except Exception as exc:  # noqa: BLE001  (a grader fault must still leave a results file)
         traceback.print_exc()
-        gradescope.write(gradescope.fallback(f"{type(exc).__name__}: {exc}"), args.out)
-        return 3
-    gradescope.write(gradescope.render(results), args.out)
+        _write_fault(outputs, f"{type(exc).__name__}: {exc}", problems)
+        return EXIT_FAULT
+    for fmt, path in outputs:
+        if fmt == "gradescope":
+            gradescope.write(gradescope.render(results), path)
+        else:
+            reports.write(reports.render(fmt, results), path)
     print(table(results))
-    print(f"wrote {args.out}")
+    for fmt, path in outputs:
+        print(f"wrote {path} ({fmt})")
     sandbox = results.extra.get("sandbox", {})
     if sandbox.get("level") != "full":
         notes = "; ".join(sandbox.get("notes", []))
         print(f"warning: sandbox level {sandbox.get('level')!r}: {notes}", file=sys.stderr)
     for error in results.grader_errors:
-        print(f"warning: grader error in {error}", file=sys.stderr)
+        print(f"error: the grader could not run {error}", file=sys.stderr)
+    if results.grader_errors:
+        return EXIT_FAULT  # the results say so too; the staff must look
+    if args.fail_under is not None:
+        threshold, percent = args.fail_under
+        needed = threshold / 100 * results.max_score if percent else threshold
+        if results.score < needed - 1e-9:
+            shown = f"{threshold:g}%" if percent else f"{threshold:g}"
+            print(f"score {results.score:g} is below --fail-under {shown}", file=sys.stderr)
+            return EXIT_FAIL_UNDER
     return 0
+
+
+def _kept_previous(args: argparse.Namespace, outputs: list[tuple[str, Path]]) -> bool:
+    """Apply the submission limit: True when previous results were written instead."""
+    from grader.release import SubmissionLimit, over_limit
+
+    if args.metadata is None or not Path(args.metadata).is_file():
+        return False
+    try:
+        metadata = json.loads(Path(args.metadata).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        print(f"warning: cannot read {args.metadata}: {exc}; grading anyway", file=sys.stderr)
+        return False
+    if not isinstance(metadata, dict):
+        return False
+    document = over_limit(metadata, SubmissionLimit(args.submission_limit, args.limit_window))
+    if document is None:
+        return False
+    for fmt, path in outputs:
+        if fmt == "gradescope":
+            gradescope.write(document, path)
+            print(f"submission limit reached: wrote the previous results to {path}")
+    return True
+
+
+def _write_fault(outputs: list[tuple[str, Path]], reason: str, problems: ProblemSet | None) -> None:
+    for fmt, path in outputs:
+        if fmt == "gradescope":
+            gradescope.write(gradescope.fallback(reason), path)
+        else:
+            reports.write(reports.render_fault(fmt, reason, problems), path)
+
+
+def _build(args: argparse.Namespace, problems: ProblemSet) -> int:
+    from grader import release
+
+    try:
+        if args.command == "build-gradescope":
+            limit = None
+            if args.submission_limit is not None:
+                limit = release.SubmissionLimit(args.submission_limit, args.limit_window)
+            archive = release.build_gradescope(args.out, limit)
+        else:
+            archive = release.build_student(args.out, problems)
+    except release.ReleaseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAULT
+    print(
+        f"wrote {archive.path}: {len(archive.members)} files, {archive.size:,} bytes "
+        f"({archive.size / 1024:.1f} KiB)"
+    )
+    return 0
+
+
+def _batch(args: argparse.Namespace, problems: ProblemSet) -> int:
+    if not Path(args.submissions).is_dir():
+        print(f"error: not a folder of submissions: {args.submissions}", file=sys.stderr)
+        return EXIT_USAGE
+    from grader import batch
+
+    try:
+        summary = batch.run(
+            args.submissions,
+            args.out,
+            jobs=args.jobs,
+            force=args.force,
+            progress=not args.no_progress,
+            problems=problems,
+        )
+    except KeyboardInterrupt:
+        print("interrupted: run the same command again to resume", file=sys.stderr)
+        return 130
+    for note in summary.notes:
+        print(note)
+    print(
+        f"graded {summary.graded}, unchanged {summary.skipped}, grader faults {summary.faults}; "
+        f"wrote {args.out / batch.GRADES} and {args.out / batch.REPORT}"
+    )
+    return EXIT_FAULT if summary.faults else 0
 
 
 def table(results: Results) -> str:
@@ -74,8 +200,9 @@ def table(results: Results) -> str:
     rows += [
         (p.problem.id, f"{p.score:g}", f"{p.max_score:g}", p.reason[:70]) for p in results.problems
     ]
-    rows.append(("total", f"{results.score:g}", f"{results.max_score:g}",
-                 f"{results.execution_time:.2f} s"))
+    rows.append(
+        ("total", f"{results.score:g}", f"{results.max_score:g}", f"{results.execution_time:.2f} s")
+    )
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     lines = [
         f"{a:<{widths[0]}}  {b:>{widths[1]}}  {c:>{widths[2]}}  {d}".rstrip() for a, b, c, d in rows
@@ -86,13 +213,111 @@ def table(results: Results) -> str:
     return "\n".join(lines)
 
 
+def _outputs(parser: argparse.ArgumentParser, args: argparse.Namespace) -> list[tuple[str, Path]]:
+    """Where each format goes: --out is the gradescope output; results.json if nothing given."""
+    outputs = list(args.format or [])
+    if args.out is not None:
+        outputs.insert(0, ("gradescope", args.out))
+    elif not outputs:
+        outputs = [("gradescope", DEFAULT_OUTPUTS["gradescope"])]
+    paths = [path.resolve() for _, path in outputs]
+    if len(set(paths)) != len(paths):
+        parser.error("two outputs share a path")
+    return outputs
+
+
+def _format(text: str) -> tuple[str, Path]:
+    name, sep, path = text.partition("=")
+    if name not in reports.FORMATS:
+        raise argparse.ArgumentTypeError(
+            f"unknown format {name!r} (choose from {', '.join(reports.FORMATS)})"
+        )
+    if sep and not path:
+        raise argparse.ArgumentTypeError(f"{name}=: the path is empty")
+    return name, Path(path) if path else DEFAULT_OUTPUTS[name]
+
+
+def _threshold(text: str) -> tuple[float, bool]:
+    percent = text.endswith("%")
+    try:
+        value = float(text.removesuffix("%"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a score: {text!r} (e.g. 12 or 80%)") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("the score must be >= 0")
+    return value, percent
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be > 0")
+    return value
+
+
+def _limit_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--submission-limit", type=_positive_int, metavar="N",
+        help="grade at most N submissions per window; later ones keep the previous results",
+    )  # fmt: skip
+    command.add_argument(
+        "--limit-window", type=_positive_float, default=24.0, metavar="HOURS",
+        help="the sliding window of --submission-limit (default 24)",
+    )  # fmt: skip
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m grader", description=__doc__.splitlines()[0])
     parser.add_argument("--problems", type=Path, default=DEFAULT_PATH, help="problems.yaml")
     commands = parser.add_subparsers(dest="command", required=True)
+
     grade = commands.add_parser("grade", help="grade one submission")
     grade.add_argument("submission", help="a folder, .py, .ipynb or .zip")
-    grade.add_argument("--out", type=Path, default=Path("results.json"), help="results.json path")
+    grade.add_argument(
+        "--out", type=Path, default=None,
+        help="results.json path (the gradescope format; the default when no --format is given)",
+    )  # fmt: skip
+    grade.add_argument(
+        "--format", type=_format, action="append", metavar="FORMAT[=PATH]",
+        help=f"also write FORMAT ({', '.join(reports.FORMATS)}) to PATH; repeatable; default "
+        f"paths: {', '.join(f'{k}={v}' for k, v in DEFAULT_OUTPUTS.items())}",
+    )  # fmt: skip
+    grade.add_argument(
+        "--fail-under", type=_threshold, metavar="SCORE",
+        help="exit with status 1 when the score is below SCORE points (or SCORE%% of the maximum)",
+    )  # fmt: skip
+    grade.add_argument(
+        "--metadata", type=Path, metavar="PATH",
+        help="Gradescope's submission_metadata.json (read for --submission-limit)",
+    )  # fmt: skip
+    _limit_options(grade)
+
+    gradescope_zip = commands.add_parser("build-gradescope", help="build the Gradescope zip")
+    gradescope_zip.add_argument("--out", type=Path, default=Path("autograder.zip"))
+    _limit_options(gradescope_zip)
+    student = commands.add_parser("build-student", help="build the student bundle")
+    student.add_argument("--out", type=Path, default=Path("tutorial9-student.zip"))
+
+    batch = commands.add_parser("batch", help="grade a folder of submissions, with a report")
+    batch.add_argument("submissions", type=Path, help="a folder: one entry per student")
+    batch.add_argument("--out", type=Path, default=Path("grades"), help="output folder")
+    batch.add_argument("--jobs", type=_positive_int, help="worker processes (default: CPUs)")
+    batch.add_argument("--force", action="store_true", help="regrade unchanged submissions")
+    batch.add_argument("--no-progress", action="store_true", help="no progress output")
+
     commands.add_parser("stubs", help="regenerate exercises/*.py from solutions/")
     commands.add_parser("notebook", help="regenerate exercises/tutorial9.ipynb")
     return parser

@@ -1,0 +1,644 @@
+"""Grade a class: a folder of submissions, in parallel, resumable, with a class report.
+
+    python -m grader batch SUBMISSIONS --out grades/ [--jobs N] [--force]
+
+SUBMISSIONS holds one entry per student: a folder, a .py, an .ipynb or a .zip; other files and
+names starting with "." are skipped. Gradescope's "Export Submissions" layout (folders
+`submission_<id>/` next to `submission_metadata.yml`) is the same thing, and the submitters'
+names are read from the metadata.
+
+What lands in the output folder, each file as soon as its submission is graded:
+- results/<submission>.json: Gradescope's results.json for that submission;
+- grades.csv: submission, total, one column per code problem, students (a row is appended
+  and flushed as each submission finishes; rewritten in order at the end);
+- manifest.jsonl: one line per graded submission with its content hash and the grader's
+  fingerprint. A rerun skips submissions whose content and grader are unchanged, so an
+  interrupted batch resumes where it stopped;
+- report.md (and scores.png with the `report` extra): the class report.
+
+Workers are forked from this process after it has graded an empty submission once, so
+pytest, numpy, the references and the (assertion-rewritten) cases are imported once and
+shared; each worker then grades many submissions, forking their sandbox workers from a
+pre-loaded template process of its own (grader/template.py) instead of starting an interpreter
+per submission.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import csv
+import dataclasses
+import hashlib
+import io
+import json
+import multiprocessing
+import os
+import re
+import signal
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from grader import gradescope
+from grader.problems import DEFAULT_PATH, ProblemSet, load
+
+SUBMISSION_SUFFIXES = (".py", ".ipynb", ".zip")
+GRADESCOPE_METADATA = "submission_metadata.yml"
+MANIFEST = "manifest.jsonl"
+GRADES = "grades.csv"
+REPORT = "report.md"
+CHART = "scores.png"
+_PASS_MARK = 0.5  # a submission below this fraction of the maximum is listed as failing
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One student's submission."""
+
+    name: str  # its file or folder name: the submission's id in every output
+    path: Path
+    students: str = ""  # from Gradescope's metadata, "; "-separated
+
+
+@dataclass
+class Summary:
+    """What a batch did."""
+
+    graded: int = 0
+    skipped: int = 0  # unchanged since the last run
+    faults: int = 0  # submissions the grader could not grade (retried by the next run)
+    notes: list[str] = dataclasses.field(default_factory=list)
+    records: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+
+
+# ------------------------------------------------------------------------------- Discovery
+
+
+def discover(folder: Path) -> tuple[list[Entry], list[str]]:
+    """The submissions in `folder`, sorted by name, and notes about what was skipped."""
+    folder = Path(folder)
+    students = _gradescope_students(folder)
+    entries, notes = [], []
+    for path in sorted(folder.iterdir(), key=lambda p: p.name):
+        name = path.name
+        if name.startswith(".") or name in ("__MACOSX", GRADESCOPE_METADATA):
+            continue
+        if path.is_symlink():
+            notes.append(f"skipped {name}: a symbolic link")
+        elif path.is_dir() or (path.is_file() and path.suffix.lower() in SUBMISSION_SUFFIXES):
+            entries.append(Entry(name, path, students.get(name, "")))
+        else:
+            notes.append(f"skipped {name}: not a folder, .py, .ipynb or .zip")
+    return entries, notes
+
+
+def _gradescope_students(folder: Path) -> dict[str, str]:
+    """Folder name -> submitter names, from an export's submission_metadata.yml."""
+    path = folder / GRADESCOPE_METADATA
+    if not path.is_file():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return {}
+    names = {}
+    for key, value in (data or {}).items() if isinstance(data, dict) else ():
+        submitters = value.get(":submitters") if isinstance(value, dict) else None
+        if isinstance(submitters, list):
+            found = [
+                str(s.get(":name") or s.get(":email") or s.get(":sid") or "")
+                for s in submitters
+                if isinstance(s, dict)
+            ]
+            names[str(key)] = "; ".join(n for n in found if n)
+    return names
+
+
+def content_hash(path: Path) -> str:
+    """sha256 of a submission: the file's bytes, or a folder's relative paths and bytes."""
+    digest = hashlib.sha256()
+    path = Path(path)
+    if path.is_dir():
+        for directory, folders, files in os.walk(path, followlinks=False):
+            folders.sort()
+            for name in sorted(files):
+                file = Path(directory, name)
+                digest.update(file.relative_to(path).as_posix().encode("utf-8", "surrogateescape"))
+                digest.update(b"\0")
+                if file.is_symlink():
+                    digest.update(b"link:" + os.readlink(file).encode("utf-8", "surrogateescape"))
+                else:
+                    _hash_file(digest, file)
+                digest.update(b"\0")
+    else:
+        _hash_file(digest, path)
+    return digest.hexdigest()
+
+
+def _hash_file(digest: Any, path: Path) -> None:
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+
+
+def grader_fingerprint(problems_path: Path = DEFAULT_PATH) -> str:
+    """The grader version plus a hash of everything that decides a grade."""
+    from grader.grading import GRADER_VERSION
+
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256(Path(problems_path).read_bytes())
+    files = sorted((root / "grader").rglob("*.py")) + sorted((root / "solutions").glob("*.py"))
+    for path in files:
+        if "__pycache__" not in path.parts:
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return f"{GRADER_VERSION}+{digest.hexdigest()[:16]}"
+
+
+def result_names(entries: Iterable[Entry]) -> dict[str, str]:
+    """Submission name -> a distinct, safe file name for its results.json."""
+    names: dict[str, str] = {}
+    used: set[str] = set()
+    for entry in entries:
+        safe = re.sub(r"[^A-Za-z0-9._-]", "_", entry.name).lstrip(".") or "submission"
+        if safe in used:
+            tag = hashlib.sha256(entry.name.encode("utf-8", "surrogateescape")).hexdigest()
+            safe += f"-{tag[:8]}"
+        used.add(safe)
+        names[entry.name] = f"{safe}.json"
+    return names
+
+
+# ----------------------------------------------------------------------------- The workers
+
+# State of a worker process (or of this one when grading inline).
+_worker: dict[str, Any] = {}
+
+
+def _grade_entry(entry: Entry, digest: str, results_path: str) -> dict[str, Any]:
+    """Grade one submission, write its results.json, return its manifest record."""
+    from grader.grading import grade
+
+    problems: ProblemSet = _worker["problems"]
+    started = time.monotonic()
+    record: dict[str, Any] = {
+        "submission": entry.name,
+        "students": entry.students,
+        "hash": digest,
+        "grader": _worker["fingerprint"],
+        "results": os.path.relpath(results_path, _worker["out"]),
+    }
+    try:
+        with _noting_interrupts() as interrupted:
+            if "grade" in _worker:
+                results = _worker["grade"](entry.path, problems)
+            else:
+                results = grade(entry.path, problems, template=_worker.get("template"))
+        if interrupted:  # pytest turns Ctrl-C into an exit status: stop, do not record a 0
+            raise KeyboardInterrupt
+    except Exception as exc:  # noqa: BLE001  (one fault must not stop the class)
+        reason = f"{type(exc).__name__}: {exc}"
+        document = gradescope.fallback(reason)
+        record.update(score=0.0, max_score=_max_score(problems), problems={}, error=reason)
+    else:
+        document = gradescope.render(results)
+        record.update(
+            score=results.score,
+            max_score=results.max_score,
+            problems={p.problem.id: p.score for p in results.problems},
+            # cases the grader could not run make the grade provisional: retried next run
+            error="; ".join(results.grader_errors)[:500] or None,
+            grader_errors=list(results.grader_errors),
+            sandbox=results.extra.get("sandbox", {}).get("level"),
+        )
+    document.setdefault("extra_data", {})["submission"] = entry.name
+    gradescope.write(document, Path(results_path))
+    record["seconds"] = round(time.monotonic() - started, 3)
+    return record
+
+
+@contextlib.contextmanager
+def _noting_interrupts() -> Iterator[list[int]]:
+    """Note SIGINT (then raise KeyboardInterrupt as usual) while the block runs."""
+    noted: list[int] = []
+
+    def handler(signum: int, frame: Any) -> None:
+        noted.append(signum)
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        yield noted
+        return
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield noted
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _max_score(problems: ProblemSet) -> float:
+    return round(sum(p.points for p in problems.problems if p.graded), 4)
+
+
+def _init_worker() -> None:
+    """Start this worker's template process, which forks every sandbox worker it needs."""
+    from grader.template import Template
+
+    template = Template()
+    if template.usable:
+        template.start()
+        _worker["template"] = template
+        atexit.register(_close_template)
+
+
+def _close_template() -> None:
+    template = _worker.pop("template", None)
+    if template is not None:
+        template.close()
+
+
+def warm_up(problems: ProblemSet) -> None:
+    """Import everything grading needs by grading an empty submission once."""
+    from grader.grading import grade
+
+    with tempfile.TemporaryDirectory(prefix="tutorial9-warm-") as empty:
+        grade(Path(empty), problems)
+
+
+# ------------------------------------------------------------------------------- The batch
+
+
+def run(
+    submissions: Path,
+    out: Path,
+    jobs: int | None = None,
+    force: bool = False,
+    progress: bool = True,
+    problems: ProblemSet | None = None,
+    grade_function: Callable[..., Any] | None = None,
+) -> Summary:
+    """Grade every submission in `submissions` into `out` (see the module docstring).
+
+    Args:
+        submissions: the folder of submissions.
+        out: the output folder (created).
+        jobs: worker processes; default the CPU count; 1 grades in this process.
+        force: regrade even unchanged submissions.
+        progress: show a progress bar (tqdm when installed, else a line per submission).
+        problems: the problem set (default: the repository's problems.yaml).
+        grade_function: replaces grader.grading.grade (for tests).
+    """
+    problems = problems or load(DEFAULT_PATH)
+    out = Path(out)
+    (out / "results").mkdir(parents=True, exist_ok=True)
+    entries, notes = discover(Path(submissions))
+    summary = Summary(notes=notes)
+    fingerprint = grader_fingerprint(problems.path)
+    files = result_names(entries)
+    previous = read_manifest(out / MANIFEST)
+    records: dict[str, dict[str, Any]] = {}
+    todo: list[tuple[Entry, str]] = []
+    for entry in entries:
+        digest = content_hash(entry.path)
+        old = previous.get(entry.name)
+        unchanged = (
+            old is not None
+            and old.get("hash") == digest
+            and old.get("grader") == fingerprint
+            and not old.get("error")
+            and (out / old.get("results", "")).is_file()
+        )
+        if unchanged and not force:
+            records[entry.name] = old
+            summary.skipped += 1
+        else:
+            todo.append((entry, digest))
+
+    code_ids = [p.id for p in problems.problems if p.graded]
+    _write_grades(out / GRADES, code_ids, [records[e.name] for e in entries if e.name in records])
+    _worker.update(problems=problems, fingerprint=fingerprint, out=str(out))
+    if grade_function is not None:
+        _worker["grade"] = grade_function
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
+    bar = _Progress(len(todo), summary.skipped, enabled=progress)
+    try:
+        with (
+            open(out / GRADES, "a", encoding="utf-8", newline="") as grades_file,
+            open(out / MANIFEST, "a", encoding="utf-8") as manifest,
+        ):
+            grades = csv.writer(grades_file)
+
+            def finished(record: dict[str, Any]) -> None:
+                records[record["submission"]] = record
+                manifest.write(json.dumps(record, sort_keys=True) + "\n")
+                manifest.flush()
+                grades.writerow(_row(record, code_ids))
+                grades_file.flush()
+                summary.graded += 1
+                summary.faults += bool(record.get("error"))
+                bar.update(record)
+
+            jobs_list = [(e, d, str(out / "results" / files[e.name])) for e, d in todo]
+            if todo and grade_function is None:
+                warm_up(problems)
+            if jobs == 1 or len(todo) <= 1:
+                _init_worker()
+                try:
+                    for job in jobs_list:
+                        finished(_grade_entry(*job))
+                finally:
+                    _close_template()
+            else:
+                summary.faults += _run_pool(jobs_list, jobs, finished)
+    finally:
+        bar.close()
+        _worker.pop("grade", None)
+    ordered = [records[e.name] for e in entries if e.name in records]
+    summary.records = ordered
+    _write_grades(out / GRADES, code_ids, ordered)
+    chart = write_chart(ordered, problems, out / CHART)
+    report = class_report(ordered, problems, out, chart=CHART if chart else None, notes=notes)
+    _write_text(out / REPORT, report)
+    return summary
+
+
+def _run_pool(
+    jobs_list: list[tuple[Entry, str, str]], jobs: int, finished: Callable[[dict], None]
+) -> int:
+    """Grade in `jobs` forked workers; returns how many submissions were left ungraded."""
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    pending: dict[Future, Entry] = {}
+    ungraded = 0
+    with ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, initializer=_init_worker
+    ) as pool:
+        try:
+            for job in jobs_list:
+                pending[pool.submit(_grade_entry, *job)] = job[0]
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    entry = pending.pop(future)
+                    try:
+                        record = future.result()
+                    except BrokenProcessPool:
+                        raise
+                    except Exception as exc:  # noqa: BLE001  (writing its results failed)
+                        print(f"error: {entry.name}: {type(exc).__name__}: {exc}", file=sys.stderr)
+                        ungraded += 1
+                        continue
+                    finished(record)
+        except BrokenProcessPool:
+            print(
+                f"error: a grading worker died; {len(pending)} submissions were not graded "
+                "(run the same command again to grade them)",
+                file=sys.stderr,
+            )
+            return ungraded + len(pending)
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+    return ungraded
+
+
+def read_manifest(path: Path) -> dict[str, dict[str, Any]]:
+    """The latest manifest record of every submission (a torn last line is ignored)."""
+    records: dict[str, dict[str, Any]] = {}
+    if not Path(path).is_file():
+        return records
+    with open(path, encoding="utf-8") as stream:
+        for line in stream:
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # a line cut by an interruption
+            if isinstance(record, dict) and isinstance(record.get("submission"), str):
+                records[record["submission"]] = record
+    return records
+
+
+def _row(record: dict[str, Any], code_ids: list[str]) -> list[str]:
+    scores = record.get("problems", {})
+    cells = [f"{scores[i]:g}" if i in scores else "" for i in code_ids]
+    return [record["submission"], f"{record['score']:g}", *cells, record.get("students", "")]
+
+
+def _write_grades(path: Path, code_ids: list[str], records: list[dict[str, Any]]) -> None:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(["submission", "total", *code_ids, "students"])
+    for record in records:
+        writer.writerow(_row(record, code_ids))
+    _write_text(path, buffer.getvalue())
+
+
+def _write_text(path: Path, text: str) -> None:
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+class _Progress:
+    """tqdm's bar when it is installed, else one plain line per submission."""
+
+    def __init__(self, total: int, skipped: int, enabled: bool) -> None:
+        self.total, self.done, self.enabled = total, 0, enabled
+        self.started = time.monotonic()
+        self.bar = None
+        if not enabled:
+            return
+        if skipped:
+            print(f"skipping {skipped} unchanged submissions", file=sys.stderr)
+        try:
+            from tqdm import tqdm
+        except ImportError:
+            return
+        self.bar = tqdm(total=total, unit="sub", desc="grading", file=sys.stderr)
+
+    def update(self, record: dict[str, Any]) -> None:
+        self.done += 1
+        if not self.enabled:
+            return
+        if self.bar is not None:
+            self.bar.set_postfix_str(record["submission"][:30], refresh=False)
+            self.bar.update(1)
+            return
+        elapsed = time.monotonic() - self.started
+        rate = self.done / elapsed if elapsed > 0 else 0.0
+        left = (self.total - self.done) / rate if rate > 0 else 0.0
+        print(
+            f"[{self.done}/{self.total}] {record['submission']}: "
+            f"{record['score']:g}/{record['max_score']:g}  ({rate:.1f}/s, {left:.0f} s left)",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+# ------------------------------------------------------------------------------ The report
+
+
+def class_report(
+    records: list[dict[str, Any]],
+    problems: ProblemSet,
+    out: Path,
+    chart: str | None = None,
+    notes: Iterable[str] = (),
+) -> str:
+    """The class report in Markdown: scores per problem, misconceptions, slow and failing ones."""
+    code = [p for p in problems.problems if p.graded]
+    maximum = _max_score(problems)
+    lines = [f"# {problems.title}: class report", ""]
+    if not records:
+        return "\n".join([*lines, "No submissions were graded.", ""])
+    totals = [r["score"] for r in records]
+    faults = [r for r in records if r.get("error")]
+    mean, median = statistics.mean(totals), statistics.median(totals)
+    lines += [
+        f"{len(records)} submissions; total out of {maximum:g}: mean {mean:.2f}, "
+        f"median {median:g}, full marks {sum(t >= maximum for t in totals)}.",
+        "",
+    ]
+    levels = Counter(r.get("sandbox") for r in records if not r.get("error"))
+    if set(levels) - {"full"}:
+        shown = ", ".join(f"{level}: {n}" for level, n in levels.items())
+        lines += [f"**Warning:** not every submission ran in the full sandbox ({shown}).", ""]
+
+    lines += ["## Problems", "", "| problem | title | max | mean | full marks |",
+              "| --- | --- | ---: | ---: | ---: |"]  # fmt: skip
+    graded = [r for r in records if not r.get("error")]
+    for problem in code:
+        scores = [r["problems"].get(problem.id, 0.0) for r in graded]
+        mean = statistics.mean(scores) if scores else 0.0
+        rate = sum(s >= problem.points for s in scores) / len(scores) if scores else 0.0
+        lines.append(
+            f"| {problem.id} | {_cell(problem.title)} | {problem.points:g} | {mean:.2f} | "
+            f"{rate:.0%} |"
+        )
+    lines.append("")
+    if chart:
+        lines += [f"![Mean score and full marks per problem]({chart})", ""]
+    else:
+        lines += ["(Install the `report` extra, matplotlib, for a chart of these.)", ""]
+
+    hints, failures = _diagnoses(records, out)
+    lines += ["## Most common diagnosed misconceptions", ""]
+    if hints:
+        lines += ["| problem | misconception | submissions |", "| --- | --- | ---: |"]
+        lines += [f"| {p} | {_cell(h)} | {n} |" for (p, h), n in hints.most_common(10)]
+    else:
+        lines.append("None diagnosed.")
+    lines += ["", "## Most common failure messages", ""]
+    if failures:
+        lines += ["| problem | first line of the message | submissions |", "| --- | --- | ---: |"]
+        lines += [f"| {p} | {_cell(m)} | {n} |" for (p, m), n in failures.most_common(10)]
+    else:
+        lines.append("No failures.")
+
+    lines += ["", "## Slowest submissions", "", "| submission | seconds | score |",
+              "| --- | ---: | ---: |"]  # fmt: skip
+    for record in sorted(records, key=lambda r: -r.get("seconds", 0.0))[:5]:
+        lines.append(
+            f"| {_cell(record['submission'])} | {record.get('seconds', 0.0):.2f} | "
+            f"{record['score']:g} |"
+        )
+    failing = [r for r in records if not r.get("error") and r["score"] < _PASS_MARK * maximum]
+    lines += ["", "## Failing submissions", ""]
+    if faults:
+        lines.append("Not graded (grader fault; the next run retries them):")
+        lines += [f"- {_cell(r['submission'])}: {_cell(r['error'])}" for r in faults]
+        lines.append("")
+    if failing:
+        lines.append(f"Below {_PASS_MARK:.0%} of the maximum ({len(failing)}):")
+        for record in sorted(failing, key=lambda r: (r["score"], r["submission"]))[:30]:
+            who = f" ({record['students']})" if record.get("students") else ""
+            lines.append(f"- {_cell(record['submission'])}{_cell(who)}: {record['score']:g}")
+    elif not faults:
+        lines.append("None.")
+    notes = list(notes)
+    if notes:
+        lines += ["", "## Skipped entries", ""] + [f"- {_cell(n)}" for n in notes]
+    return "\n".join(lines) + "\n"
+
+
+def _diagnoses(records: list[dict[str, Any]], out: Path) -> tuple[Counter, Counter]:
+    """(problem, hint) and (problem, first failure line), counted once per submission."""
+    hints: Counter = Counter()
+    failures: Counter = Counter()
+    for record in records:
+        try:
+            document = json.loads((out / record["results"]).read_text(encoding="utf-8"))
+        except (OSError, ValueError, KeyError):
+            continue
+        seen_hints, seen_failures = set(), set()
+        for test in document.get("tests", []):
+            if test.get("status") != "failed":
+                continue
+            problem = str(test.get("number", "?")).rsplit(".", 1)[0]
+            text = str(test.get("output", ""))
+            text = text.removeprefix("(hidden case) ")
+            lines = text.splitlines()
+            if lines:
+                seen_failures.add((problem, lines[0][:150]))
+            for line in lines:
+                if line.startswith("Hint: "):
+                    seen_hints.add((problem, line.removeprefix("Hint: ")[:200]))
+        hints.update(seen_hints)
+        failures.update(seen_failures)
+    return hints, failures
+
+
+def _cell(text: str) -> str:
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def write_chart(records: list[dict[str, Any]], problems: ProblemSet, path: Path) -> bool:
+    """A bar chart of each problem's mean score and full-marks rate; False without matplotlib."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        Path(path).unlink(missing_ok=True)  # never leave a stale chart next to a new report
+        return False
+    graded = [r for r in records if not r.get("error")]
+    code = [p for p in problems.problems if p.graded]
+    means, rates = [], []
+    for problem in code:
+        scores = [r["problems"].get(problem.id, 0.0) / problem.points for r in graded]
+        means.append(statistics.mean(scores) if scores else 0.0)
+        rates.append(sum(s >= 1.0 for s in scores) / len(scores) if scores else 0.0)
+    figure, axes = plt.subplots(figsize=(max(6.0, 0.7 * len(code)), 3.5))
+    positions = range(len(code))
+    axes.bar([x - 0.2 for x in positions], means, width=0.4, label="mean score (fraction of max)")
+    axes.bar([x + 0.2 for x in positions], rates, width=0.4, label="full marks (fraction)")
+    axes.set_xticks(list(positions), [p.id for p in code], rotation=45, ha="right")
+    axes.set_ylim(0, 1)
+    axes.set_title(f"{len(graded)} submissions")
+    axes.legend(loc="lower right", fontsize="small")
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return True

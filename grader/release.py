@@ -1,0 +1,453 @@
+"""What leaves the repository: the Gradescope autograder zip and the student bundle.
+
+    python -m grader build-gradescope --out autograder.zip
+    python -m grader build-student --out tutorial9-student.zip
+
+The autograder zip holds what grading needs and nothing else: setup.sh and run_autograder at
+its root (LF endings, executable), requirements.txt with pinned versions, problems.yaml,
+pyproject.toml, the grader package with its cases, and the reference solutions' modules.
+
+The student bundle holds the stubs and the notebook, the public cases with the files they
+import (grader/checks.py, grader/problems.py, grader/cases/conftest.py), problems.yaml, a
+README, requirements.txt, pytest.ini and a GitHub Classroom workflow. The public cases take
+their expected values from `solutions`; the bundle's `solutions` package serves values
+recorded by running the public cases against the references at build time (see
+templates/recorded.py), so no reference code ships. Both archives are deterministic: sorted
+members with fixed timestamps.
+
+It also holds the one piece of Gradescope run-time policy, the optional submission limit read
+from /autograder/submission_metadata.json.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import importlib.util
+import json
+import os
+import stat
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from grader import notebook, stubs
+from grader.problems import DEFAULT_PATH, MODULES, ProblemSet, load
+
+ROOT = stubs.ROOT
+GRADER = ROOT / "grader"
+SOLUTIONS = stubs.SOLUTIONS
+PUBLIC_CASES = GRADER / "cases" / "public"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+VENV = "/opt/tutorial9-venv"  # outside /autograder/source, which run_autograder locks to root
+SANDBOX_USER = "tutorial9-sandbox"  # the name grader/sandbox.py looks up
+STUDENT_DIR = "tutorial9"  # the student bundle's top folder
+
+# The versions this project is developed and tested with. numpy 2.3 and later need Python
+# 3.11, and Gradescope's default image runs 3.10, so 3.10 gets the last numpy that supports it.
+NUMPY_PINS = (
+    'numpy==2.4.6; python_version >= "3.11"',
+    'numpy==2.2.6; python_version < "3.11"',
+)
+GRADER_PINS = (*NUMPY_PINS, "pytest==9.0.3", "pyyaml==6.0.3", "nbformat==5.11.1")
+STUDENT_PINS = (*NUMPY_PINS, "pytest==9.0.3", "pyyaml==6.0.3")
+
+_FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest zip time: reproducible archives
+
+
+class ReleaseError(Exception):
+    """An archive cannot be built; the message says why."""
+
+
+@dataclass(frozen=True)
+class Member:
+    """One file of an archive."""
+
+    name: str  # path inside the archive, with "/"
+    data: bytes
+    executable: bool = False
+
+
+@dataclass(frozen=True)
+class Archive:
+    """A written archive."""
+
+    path: Path
+    members: tuple[str, ...]
+    size: int  # bytes on disk
+
+
+@dataclass(frozen=True)
+class SubmissionLimit:
+    """At most `count` graded submissions per `hours` (a sliding window)."""
+
+    count: int
+    hours: float
+
+
+# ------------------------------------------------------------------------------ Gradescope
+
+
+def gradescope_members(limit: SubmissionLimit | None = None) -> list[Member]:
+    """The autograder zip's files: scripts, pins, problems, grader (with cases), solutions."""
+    grade_args = f"--submission-limit {limit.count} --limit-window {limit.hours:g}" if limit else ""
+    run_autograder = _template("run_autograder", VENV=VENV, GRADE_ARGS=grade_args)
+    members = [
+        Member("setup.sh", _template("setup.sh", VENV=VENV, USER=SANDBOX_USER), True),
+        Member("run_autograder", run_autograder, True),
+        Member("requirements.txt", _requirements(GRADER_PINS)),
+        Member("problems.yaml", DEFAULT_PATH.read_bytes()),
+        Member("pyproject.toml", (ROOT / "pyproject.toml").read_bytes()),
+    ]
+    for path in sorted(GRADER.rglob("*.py")):
+        relative = path.relative_to(ROOT)
+        if "__pycache__" in relative.parts or TEMPLATES in path.parents:
+            continue
+        members.append(Member(relative.as_posix(), path.read_bytes()))
+    for path in sorted(SOLUTIONS.glob("*.py")):
+        members.append(Member(f"solutions/{path.name}", path.read_bytes()))
+    return members
+
+
+def build_gradescope(out: Path, limit: SubmissionLimit | None = None) -> Archive:
+    """Write the Gradescope autograder zip to `out`."""
+    missing = [m for m in MODULES if not (SOLUTIONS / f"{m}.py").is_file()]
+    if missing:
+        raise ReleaseError(f"solutions/ lacks {', '.join(f'{m}.py' for m in missing)}")
+    return write_zip(out, gradescope_members(limit))
+
+
+# ------------------------------------------------------------------------- Student bundle
+
+
+def student_members(problems: ProblemSet, recorded: dict[str, Any]) -> list[Member]:
+    """The student bundle's files, under the folder tutorial9/."""
+    stub_text = stubs.render_all(problems)
+    files: dict[str, bytes] = {
+        f"exercises/{name}": text.encode("utf-8") for name, text in stub_text.items()
+    }
+    files[f"exercises/{notebook.NOTEBOOK_NAME}"] = notebook.render(problems, stub_text).encode()
+    files["grader/__init__.py"] = b'"""What the public cases need of the Tutorial 9 grader."""\n'
+    for name in ("checks.py", "problems.py", "cases/__init__.py", "cases/conftest.py"):
+        files[f"grader/{name}"] = (GRADER / name).read_bytes()
+    for path in sorted(PUBLIC_CASES.glob("*.py")):
+        files[f"grader/cases/public/{path.name}"] = path.read_bytes()
+    files["solutions/__init__.py"] = (
+        b'"""Recorded answers for the public cases, not reference code (see _recorded.py)."""\n'
+    )
+    files["solutions/_recorded.py"] = (TEMPLATES / "recorded.py").read_bytes()
+    files["solutions/recorded.json"] = (json.dumps(recorded, indent=1) + "\n").encode()
+    for module in MODULES:
+        files[f"solutions/{module}.py"] = _shim(module).encode()
+    files["problems.yaml"] = DEFAULT_PATH.read_bytes()
+    files["requirements.txt"] = _requirements(STUDENT_PINS)
+    files["pytest.ini"] = b"[pytest]\ntestpaths = grader/cases/public\n"
+    files["README.md"] = _template("student-README.md", TITLE=problems.title)
+    files[".github/workflows/classroom.yml"] = classroom_workflow(problems).encode()
+    return [Member(f"{STUDENT_DIR}/{name}", data) for name, data in files.items()]
+
+
+def build_student(out: Path, problems: ProblemSet | None = None) -> Archive:
+    """Write the student bundle to `out` (runs the public cases once to record answers)."""
+    problems = problems or load(DEFAULT_PATH)
+    return write_zip(out, student_members(problems, record_public_answers()))
+
+
+def classroom_workflow(problems: ProblemSet) -> str:
+    """The Classroom workflow: one command-grader step per module with public cases."""
+    points: dict[str, float] = {}
+    for problem in problems.problems:
+        if problem.graded:
+            module = problem.targets[0].split(".")[0]
+            points[module] = points.get(module, 0.0) + problem.points
+    steps, env, runners = [], [], []
+    for module in MODULES:
+        if module not in points or not (PUBLIC_CASES / f"test_{module}.py").is_file():
+            continue
+        runner = module.replace("_", "")  # the reporter accepts letters and digits only
+        steps.append(
+            f"""
+      - name: {module}.py
+        id: {runner}
+        uses: classroom-resources/autograding-command-grader@v1
+        with:
+          test-name: {module}.py public cases
+          command: python -m pytest -q grader/cases/public/test_{module}.py
+          timeout: 10
+          max-score: {round(points[module])}
+"""
+        )
+        output = f"${{{{steps.{runner}.outputs.result}}}}"
+        env.append(f'          {runner.upper()}_RESULTS: "{output}"')
+        runners.append(runner)
+    text = (TEMPLATES / "classroom.yml").read_text(encoding="utf-8")
+    text = text.replace("@@STEPS@@\n", "".join(steps))
+    text = text.replace("@@ENV@@", "\n".join(env)).replace("@@RUNNERS@@", ",".join(runners))
+    return text
+
+
+def _shim(module: str) -> str:
+    return (
+        f'"""Recorded answers of the public cases for {module}.py: not reference code."""\n\n'
+        "from solutions._recorded import Recorded\n\n"
+        f'_RECORDED = Recorded("{module}")\n\n\n'
+        "def __getattr__(name: str):\n"
+        "    return _RECORDED.attribute(name)\n"
+    )
+
+
+# ------------------------------------------------------------- Recording the public answers
+
+
+def record_public_answers() -> dict[str, Any]:
+    """Run the public cases against the references and return every value they took from them.
+
+    Runs in a child process so that this one imports neither the references nor the cases.
+
+    Raises:
+        ReleaseError: a public case fails against the references (nothing sound to record).
+    """
+    with tempfile.TemporaryDirectory(prefix="tutorial9-record-") as folder:
+        out = Path(folder) / "recorded.json"
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
+        env.pop("TUTORIAL9_SUBMISSION", None)
+        run = subprocess.run(
+            [sys.executable, "-c", "import sys, grader.release as r; r._record(sys.argv[1])", out],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        if run.returncode != 0 or not out.is_file():
+            tail = (run.stdout + run.stderr)[-3000:]
+            raise ReleaseError(f"the public cases do not pass against solutions/:\n{tail}")
+        return json.loads(out.read_text(encoding="utf-8"))
+
+
+def _codec() -> ModuleType:
+    """templates/recorded.py, whose encoder the recording and the bundle share."""
+    spec = importlib.util.spec_from_file_location("tutorial9_recorded", TEMPLATES / "recorded.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _record(out: str) -> None:
+    """Child side of `record_public_answers`: run the cases through recording proxies."""
+    import pytest
+
+    import solutions
+
+    codec = _codec()
+    log: dict[str, Any] = {}
+    for module in MODULES:
+        recorder = _Recorder(importlib.import_module(f"solutions.{module}"), module, log, codec)
+        sys.modules[f"solutions.{module}"] = recorder  # type: ignore[assignment]
+        setattr(solutions, module, recorder)
+    os.environ["TUTORIAL9_SUBMISSION"] = str(SOLUTIONS)
+    code = pytest.main(
+        ["-c", os.devnull, f"--rootdir={ROOT}", "-q", "-p", "no:cacheprovider", str(PUBLIC_CASES)]
+    )
+    if code != pytest.ExitCode.OK:
+        raise SystemExit(f"public cases against solutions/: pytest exit status {int(code)}")
+    Path(out).write_text(json.dumps(log, sort_keys=True), encoding="utf-8")
+
+
+class _Recorder:
+    """Stands in for one solutions module and notes every value read from it."""
+
+    def __init__(self, real: ModuleType, module: str, log: dict[str, Any], codec: ModuleType):
+        self._real, self._log, self._codec = real, log, codec
+        self._entry = log.setdefault(module, {"constants": {}, "mappings": {}, "calls": {}})
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._real, name)
+        if callable(value) and not isinstance(value, type):
+            return self._function(name, value)
+        if isinstance(value, dict):
+            return _RecordingDict(value, self._entry["mappings"].setdefault(name, {}), self._codec)
+        self._entry["constants"][name] = self._codec.encode(value)
+        return value
+
+    def _function(self, name: str, function: Any) -> Any:
+        calls = self._entry["calls"].setdefault(name, [])
+        codec = self._codec
+
+        def recorded(*args: Any, **kwargs: Any) -> Any:
+            before = copy.deepcopy((args, kwargs))  # as called, whatever happens to them later
+            result = function(*args, **kwargs)
+            key = codec.call_key(*before)
+            if all(call["key"] != key for call in calls):
+                calls.append(codec.record(*before, result))
+            return copy.deepcopy(result)
+
+        return recorded
+
+
+class _RecordingDict(dict):
+    """A dict that notes the keys read (all of them once it is iterated or compared)."""
+
+    def __init__(self, real: dict, seen: dict, codec: ModuleType) -> None:
+        super().__init__(real)
+        self._seen, self._codec = seen, codec
+        seen.setdefault("dict", [])  # the tagged form templates/recorded.py decodes
+
+    def _note(self, key: Any) -> None:
+        if dict.__contains__(self, key):
+            # kept as a tagged dict body: {"dict": [[key, value], ...]}
+            entries = self._seen.setdefault("dict", [])
+            encoded = self._codec.encode(key)
+            if all(k != encoded for k, _ in entries):
+                entries.append([encoded, self._codec.encode(dict.__getitem__(self, key))])
+
+    def _note_all(self) -> None:
+        for key in dict.keys(self):
+            self._note(key)
+
+    def __getitem__(self, key: Any) -> Any:
+        self._note(key)
+        return super().__getitem__(key)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        self._note(key)
+        return super().get(key, default)
+
+    def __iter__(self):  # noqa: ANN204
+        self._note_all()
+        return super().__iter__()
+
+    def keys(self):  # noqa: ANN201
+        self._note_all()
+        return super().keys()
+
+    def values(self):  # noqa: ANN201
+        self._note_all()
+        return super().values()
+
+    def items(self):  # noqa: ANN201
+        self._note_all()
+        return super().items()
+
+    def __eq__(self, other: object) -> bool:
+        self._note_all()
+        return super().__eq__(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+# --------------------------------------------------------------------------------- Archives
+
+
+def write_zip(out: Path, members: Iterable[Member]) -> Archive:
+    """Write a reproducible zip (sorted, fixed times, Unix modes) atomically to `out`."""
+    members = sorted(members, key=lambda m: m.name)
+    names = [m.name for m in members]
+    if len(set(names)) != len(names):
+        raise ReleaseError("duplicate archive members")
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{out.name}-", dir=out.parent)
+    os.close(handle)
+    try:
+        with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for member in members:
+                info = zipfile.ZipInfo(member.name, date_time=_FIXED_TIME)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.create_system = 3  # Unix: unzip and Gradescope honour the mode bits
+                mode = 0o755 if member.executable else 0o644
+                info.external_attr = (stat.S_IFREG | mode) << 16
+                archive.writestr(info, member.data)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, out)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return Archive(path=out, members=tuple(names), size=out.stat().st_size)
+
+
+def _template(name: str, **values: str) -> bytes:
+    """A file of templates/ with its @@NAME@@ fields filled in, with LF line endings."""
+    text = (TEMPLATES / name).read_text(encoding="utf-8").replace("\r\n", "\n")
+    for key, value in values.items():
+        text = text.replace(f"@@{key}@@", value)
+    if "@@" in text:
+        near = text[text.index("@@") :][:30]
+        raise ReleaseError(f"templates/{name}: unfilled field near {near!r}")
+    return text.encode("utf-8")
+
+
+def _requirements(pins: Iterable[str]) -> bytes:
+    header = "# Pinned: the versions this project is tested with.\n"
+    return (header + "\n".join(pins) + "\n").encode("utf-8")
+
+
+# ------------------------------------------------------------ Gradescope: submission limit
+
+
+def over_limit(metadata: dict[str, Any], limit: SubmissionLimit) -> dict[str, Any] | None:
+    """The results.json to keep instead of grading, when this submission is over the limit.
+
+    Counts the previous submissions made within `limit.hours` before this one (by Gradescope's
+    `created_at`, not the clock, so that a rerun decides the same way). Over the limit, the
+    latest previous results are kept, with a note on top. Returns None (grade it) when under
+    the limit, or when there are no previous results to keep: nobody is left without a grade.
+    """
+    created = _time(metadata.get("created_at"))
+    previous = metadata.get("previous_submissions") or []
+    if created is None or not isinstance(previous, list):
+        return None
+    start = created - timedelta(hours=limit.hours)
+    times = sorted(
+        t
+        for p in previous
+        if isinstance(p, dict)
+        and (t := _time(p.get("submission_time"))) is not None
+        and start <= t < created
+    )
+    if len(times) < limit.count:
+        return None
+    kept = next(
+        (
+            p["results"]
+            for p in reversed(previous)
+            if isinstance(p, dict) and isinstance(p.get("results"), dict)
+        ),
+        None,
+    )
+    if kept is None:
+        return None
+    document = copy.deepcopy(kept)
+    opens = times[len(times) - limit.count] + timedelta(hours=limit.hours)
+    note = (
+        f"Submission limit reached: at most {limit.count} graded submissions per "
+        f"{limit.hours:g} hours. This submission was not graded; the results below are those "
+        f"of your latest graded submission. You can submit for grading again after "
+        f"{opens.isoformat(timespec='minutes')}."
+    )
+    earlier = document.get("output")
+    document["output"] = f"{note}\n\n{earlier}" if earlier else note
+    extra = document.get("extra_data") if isinstance(document.get("extra_data"), dict) else {}
+    document["extra_data"] = {
+        **extra,
+        "submission_limit": {"count": limit.count, "hours": limit.hours, "in_window": len(times)},
+    }
+    return document
+
+
+def _time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

@@ -1,0 +1,221 @@
+"""grader/cli.py: options, outputs, exit statuses; grading itself is replaced by a stub here.
+
+Exit status: 0 when results were written (any score), 1 below --fail-under, 2 for a usage
+error, 3 for a grader fault; every requested output exists whatever happened.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from grader import cli, grading
+from grader.outcomes import TestOutcome
+from grader.problems import DEFAULT_PATH, load
+from grader.scoring import Results, score
+
+ROOT = Path(__file__).resolve().parent.parent
+PROBLEMS = load(DEFAULT_PATH)
+
+
+def fake_results(passed: bool) -> Results:
+    outcomes = [
+        TestOutcome(p.id, "a case", True, passed, "" if passed else "wrong", (), 0.01)
+        for p in PROBLEMS.problems
+        if p.graded
+    ]
+    return Results(
+        problems=score(PROBLEMS, outcomes),
+        written=tuple(p for p in PROBLEMS.problems if not p.graded),
+        messages=(),
+        execution_time=0.5,
+        extra={"grader_version": "0.1.0", "sandbox": {"level": "full"}},
+    )
+
+
+@pytest.fixture
+def submission(tmp_path: Path) -> Path:
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    (folder / "conv.py").write_text("x = 1\n")
+    return folder
+
+
+@pytest.fixture
+def graded(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Replace grading: the list holds the `passed` of the next results (default True)."""
+    state = [True]
+    monkeypatch.setattr(grading, "grade", lambda path, problems: fake_results(state[0]))
+    return state
+
+
+def check_outputs(folder: Path, fault: bool) -> None:
+    """Every format in `folder` exists and parses as its kind."""
+    document = json.loads((folder / "results.json").read_text())
+    assert ("grader_error" in document["extra_data"]) == fault
+    ET.parse(folder / "junit.xml")
+    payload = json.loads(base64.b64decode((folder / "classroom.b64").read_text().strip()))
+    assert isinstance(payload["tests"], list)
+    assert (payload["status"] == "error") == fault
+    assert "Tutorial 9" in (folder / "summary.md").read_text(encoding="utf-8")
+
+
+def all_formats(folder: Path) -> list[str]:
+    return [
+        "--out", str(folder / "results.json"),
+        "--format", f"junit={folder / 'junit.xml'}",
+        "--format", f"classroom={folder / 'classroom.b64'}",
+        "--format", f"markdown={folder / 'summary.md'}",
+    ]  # fmt: skip
+
+
+def test_grade_writes_every_format(graded, submission: Path, tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    """Does one run write all four formats and exit 0?"""
+    assert cli.main(["grade", str(submission), *all_formats(tmp_path)]) == 0
+    check_outputs(tmp_path, fault=False)
+    assert "total" in capsys.readouterr().out
+
+
+def test_grade_defaults_to_results_json(
+    graded, submission: Path, tmp_path: Path, monkeypatch
+) -> None:  # noqa: ANN001, E501
+    """Without --out or --format, is results.json written in the current folder?"""
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["grade", str(submission)]) == 0
+    assert json.loads((tmp_path / "results.json").read_text())["score"] == 19
+
+
+def test_format_without_path_uses_its_default(
+    graded, submission: Path, tmp_path: Path, monkeypatch
+) -> None:  # noqa: ANN001, E501
+    """Does `--format junit` alone write junit.xml, and no results.json?"""
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["grade", str(submission), "--format", "junit"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["junit.xml", "submission"]
+
+
+@pytest.mark.parametrize(
+    ("threshold", "passed", "status"),
+    [("19", True, 0), ("19", False, 1), ("100%", True, 0), ("1%", False, 1), ("0", False, 0)],
+)
+def test_fail_under(
+    graded, submission: Path, tmp_path: Path, threshold: str, passed: bool, status: int
+) -> None:  # noqa: ANN001, E501
+    """Is the exit status 1 exactly when the score is below --fail-under (points or %)?"""
+    graded[0] = passed
+    out = tmp_path / "r.json"
+    argv = ["grade", str(submission), "--out", str(out), "--fail-under", threshold]
+    assert cli.main(argv) == status
+    assert out.is_file()  # written whatever the score
+
+
+def test_grader_fault_writes_fault_documents(monkeypatch, submission: Path, tmp_path: Path) -> None:  # noqa: ANN001, E501
+    """Does a grader crash exit 3 and still leave every requested output?"""
+
+    def broken(path: Path, problems: object) -> Results:
+        raise RuntimeError("the worker template is gone")
+
+    monkeypatch.setattr(grading, "grade", broken)
+    assert cli.main(["grade", str(submission), *all_formats(tmp_path)]) == 3
+    check_outputs(tmp_path, fault=True)
+
+
+def test_missing_submission_is_a_usage_error(tmp_path: Path) -> None:
+    """Does a missing submission exit 2, with fault documents written?"""
+    assert cli.main(["grade", str(tmp_path / "nope"), *all_formats(tmp_path)]) == 2
+    check_outputs(tmp_path, fault=True)
+
+
+def test_broken_problems_file(tmp_path: Path, submission: Path) -> None:
+    """Does a broken problems.yaml exit 2 with every output saying why?"""
+    bad = tmp_path / "problems.yaml"
+    bad.write_text("schema_version: 99\n")
+    argv = ["--problems", str(bad), "grade", str(submission), *all_formats(tmp_path)]
+    assert cli.main(argv) == 2
+    check_outputs(tmp_path, fault=True)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--format", "html"],
+        ["--format", "junit="],
+        ["--fail-under", "lots"],
+        ["--fail-under", "-3"],
+        ["--submission-limit", "0"],
+        ["--format", "junit=same", "--format", "markdown=same"],
+    ],
+)
+def test_usage_errors(argv: list[str], submission: Path, capsys) -> None:  # noqa: ANN001
+    """Is every bad option a usage error (exit 2) with a message?"""
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["grade", str(submission), *argv])
+    assert stop.value.code == 2
+    assert "error" in capsys.readouterr().err
+
+
+def previous_results(score: float) -> dict:
+    return {"score": score, "output": "earlier", "tests": []}
+
+
+@pytest.mark.parametrize(("earlier", "kept"), [(2, False), (3, True)])
+def test_submission_limit(
+    graded, submission: Path, tmp_path: Path, earlier: int, kept: bool
+) -> None:  # noqa: ANN001, E501
+    """With 3 per day, is the 4th submission of the day kept at the previous results?"""
+    metadata = tmp_path / "submission_metadata.json"
+    metadata.write_text(
+        json.dumps(
+            {
+                "created_at": "2025-03-01T12:00:00.000000-08:00",
+                "previous_submissions": [
+                    {"submission_time": f"2025-03-01T0{i}:00:00-08:00", "score": 7.0,
+                     "autograder_error": False, "results": previous_results(7.0)}
+                    for i in range(1, earlier + 1)
+                ],
+            }
+        )
+    )  # fmt: skip
+    out = tmp_path / "results.json"
+    argv = ["grade", str(submission), "--out", str(out), "--metadata", str(metadata)]
+    assert cli.main([*argv, "--submission-limit", "3", "--limit-window", "24"]) == 0
+    document = json.loads(out.read_text())
+    assert document["score"] == (7.0 if kept else 19)
+    assert document["output"].startswith("Submission limit reached") == kept
+
+
+def test_build_commands_report_size(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    """Does build-gradescope print the archive's size?"""
+    out = tmp_path / "autograder.zip"
+    assert cli.main(["build-gradescope", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert f"{out.stat().st_size:,} bytes" in printed
+
+
+def test_batch_needs_a_folder(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    """Is a batch of something that is not a folder a usage error?"""
+    assert cli.main(["batch", str(tmp_path / "nope"), "--out", str(tmp_path / "g")]) == 2
+    assert "not a folder" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_grade_end_to_end_in_every_format(tmp_path: Path) -> None:
+    """Does `python -m grader grade solutions` give full marks in all four formats?"""
+    run = subprocess.run(
+        [sys.executable, "-m", "grader", "grade", "solutions", *all_formats(tmp_path),
+         "--fail-under", "100%"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    check_outputs(tmp_path, fault=False)
+    assert json.loads((tmp_path / "results.json").read_text())["score"] == 19
+    payload = json.loads(base64.b64decode((tmp_path / "classroom.b64").read_text()))
+    assert payload["status"] == "pass" and sum(t["score"] for t in payload["tests"]) == 19

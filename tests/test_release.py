@@ -1,0 +1,394 @@
+"""grader/release.py: the Gradescope zip (run end to end in a simulated /autograder), the
+student bundle (scanned for reference code and hidden cases, then run with plain pytest), and
+the submission limit.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import shutil
+import stat
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+from grader import release, stubs
+from grader.problems import DEFAULT_PATH, MODULES, load
+
+ROOT = Path(__file__).resolve().parent.parent
+PROBLEMS = load(DEFAULT_PATH)
+SOLUTIONS = ROOT / "solutions"
+HIDDEN = ROOT / "grader" / "cases" / "hidden"
+PUBLIC = ROOT / "grader" / "cases" / "public"
+
+
+def mode(info: zipfile.ZipInfo) -> int:
+    return (info.external_attr >> 16) & 0o7777
+
+
+@pytest.fixture(scope="module")
+def autograder_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return release.build_gradescope(tmp_path_factory.mktemp("zip") / "autograder.zip").path
+
+
+# ------------------------------------------------------------------------ Gradescope zip
+
+
+def test_gradescope_zip_layout(autograder_zip: Path) -> None:
+    """Are the scripts at the root, executable, with LF endings, and nothing else shipped?"""
+    with zipfile.ZipFile(autograder_zip) as archive:
+        infos = {info.filename: info for info in archive.infolist()}
+        for script in ("setup.sh", "run_autograder"):
+            info = infos[script]
+            assert info.create_system == 3 and mode(info) == 0o755
+            data = archive.read(info)
+            assert data.startswith(b"#!/usr/bin/env bash\n") and b"\r" not in data
+        assert {mode(i) for n, i in infos.items() if n not in ("setup.sh", "run_autograder")} == {
+            0o644
+        }
+    names = set(infos)
+    assert {"requirements.txt", "problems.yaml", "pyproject.toml"} <= names
+    assert {f"solutions/{m}.py" for m in MODULES} <= names
+    assert {"grader/cli.py", "grader/cases/hidden/test_conv.py"} <= names
+    for name in names:
+        top = name.split("/")[0]
+        assert top in ("grader", "solutions") or "/" not in name, name
+        assert not name.startswith(("tests/", "exercises/", "bench/", "grader/templates/"))
+        assert "__pycache__" not in name and not name.endswith((".md", ".ipynb"))
+
+
+def test_gradescope_zip_is_reproducible(autograder_zip: Path, tmp_path: Path) -> None:
+    """Does building twice give the same bytes (fixed times, sorted members)?"""
+    again = release.build_gradescope(tmp_path / "again.zip").path
+    assert again.read_bytes() == autograder_zip.read_bytes()
+
+
+def test_requirements_are_pinned(autograder_zip: Path) -> None:
+    """Is every dependency pinned to one version, with numpy per Python version?"""
+    with zipfile.ZipFile(autograder_zip) as archive:
+        lines = archive.read("requirements.txt").decode().splitlines()
+    pins = [line for line in lines if line and not line.startswith("#")]
+    names = set()
+    for pin in pins:
+        match = re.fullmatch(r'([a-z]+)==(\d+(?:\.\d+)+)(; python_version [<>]=? "3\.\d+")?', pin)
+        assert match, pin
+        names.add(match.group(1))
+    assert names == {"numpy", "pytest", "pyyaml", "nbformat"}
+    # Gradescope's default image runs Python 3.10, which numpy 2.3 and later do not support.
+    assert 'numpy==2.2.6; python_version < "3.11"' in pins
+
+
+def test_setup_sh_dry_run(autograder_zip: Path, tmp_path: Path) -> None:
+    """Does setup.sh make a venv outside the source folder, pip-install the pins, add the user?"""
+    with zipfile.ZipFile(autograder_zip) as archive:
+        archive.extract("setup.sh", tmp_path)
+    run = subprocess.run(
+        ["bash", str(tmp_path / "setup.sh")],
+        env={**os.environ, "TUTORIAL9_SETUP_DRY_RUN": "1"},
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert f"+ python3 -m venv {release.VENV}" in run.stdout
+    assert (
+        f"-m pip install --no-cache-dir --disable-pip-version-check -r {tmp_path}/requirements.txt"
+        in run.stdout
+    )  # noqa: E501
+    if subprocess.run(["id", "-u", release.SANDBOX_USER], capture_output=True).returncode:
+        assert (
+            f"useradd --system --no-create-home --shell /usr/sbin/nologin {release.SANDBOX_USER}"
+            in run.stdout
+        )  # noqa: E501
+    assert not release.VENV.startswith("/autograder")
+
+
+def hostile_conv(root: Path) -> str:
+    """A conv.py that tries to read the references, forge the results and stop the grader."""
+    return f'''
+import os, signal
+from pathlib import Path
+
+stolen = []
+for path in ("{root}/source/solutions/conv.py", "/autograder/source/solutions/conv.py",
+             "{root}/source/grader/cases/hidden/test_conv.py"):
+    try:
+        stolen.append(Path(path).read_text())
+    except OSError:
+        pass
+for path in ("{root}/results/results.json", "/autograder/results/results.json"):
+    try:
+        Path(path).write_text('{{"score": 999, "tests": []}}')
+    except OSError:
+        pass
+print('{{"score": 999, "tests": []}}')
+try:
+    os.kill(os.getppid(), signal.SIGKILL)
+except OSError:
+    pass
+
+def conv2d(image, kernel, stride=1, padding=0):
+    if stolen:
+        raise RuntimeError("read the references: " + stolen[0][:50])
+    while True:
+        pass
+'''
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["correct", "stub", "hostile", "grader-crash"])
+def test_gradescope_end_to_end(autograder_zip: Path, tmp_path: Path, kind: str) -> None:
+    """Does run_autograder grade in a simulated /autograder and always leave a results.json?"""
+    root = tmp_path / "autograder"
+    source, submission, results = root / "source", root / "submission", root / "results"
+    for folder in (source, submission, results):
+        folder.mkdir(parents=True)
+    with zipfile.ZipFile(autograder_zip) as archive:
+        archive.extractall(source)
+    for script in ("setup.sh", "run_autograder"):
+        (source / script).chmod(0o755)  # extractall does not restore modes
+    stub_text = stubs.render_all(PROBLEMS)
+    for module in MODULES:
+        text = (SOLUTIONS / f"{module}.py").read_text()
+        if kind == "stub" or (kind == "hostile" and module == "conv"):
+            text = stub_text[f"{module}.py"] if kind == "stub" else hostile_conv(root)
+        (submission / f"{module}.py").write_text(text)
+    (root / "submission_metadata.json").write_text(json.dumps({"created_at": "2025-01-01"}))
+    sentinel = results / "sentinel.txt"
+    sentinel.write_text("the grader's own file")
+    python = "/bin/false" if kind == "grader-crash" else sys.executable
+    run = subprocess.run(
+        [str(source / "run_autograder")],
+        env={**os.environ, "AUTOGRADER_ROOT": str(root), "TUTORIAL9_PYTHON": python},
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    document = json.loads((results / "results.json").read_text())
+    assert sentinel.read_text() == "the grader's own file"
+    assert stat.S_IMODE(source.stat().st_mode) & 0o077 == 0  # locked to root
+    assert stat.S_IMODE((root / "submission_metadata.json").stat().st_mode) & 0o077 == 0
+    if kind == "grader-crash":
+        assert document["score"] == 0 and "did not finish" in document["output"]
+        return
+    assert document["extra_data"]["sandbox"]["level"] in ("full", "user", "namespaces", "process")
+    scores = {t["number"]: t["score"] for t in document["tests"]}
+    assert document["tests"] and all(isinstance(s, float) for s in scores.values())
+    if kind == "correct":
+        assert document["score"] == 19
+    elif kind == "stub":
+        assert document["score"] == 0
+    else:
+        conv = [t for t in document["tests"] if "conv.conv2d" in t.get("tags", [])]
+        assert conv and all(t["status"] == "failed" for t in conv)
+        assert "read the references" not in json.dumps(document)
+        assert 0 < document["score"] < 19  # the other modules still earn their points
+
+
+# ------------------------------------------------------------------------- Student bundle
+
+
+@pytest.fixture(scope="module")
+def student_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return release.build_student(tmp_path_factory.mktemp("student") / "student.zip").path
+
+
+def archive_texts(path: Path) -> dict[str, str]:
+    """Every member's text; notebooks also as their joined cell sources."""
+    texts = {}
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            text = archive.read(info).decode("utf-8")
+            if info.filename.endswith(".ipynb"):
+                cells = json.loads(text)["cells"]
+                text += "\n" + "\n".join("".join(c["source"]) for c in cells)
+            texts[info.filename] = text
+    return texts
+
+
+def distinctive(lines: list[str], minimum: int = 16) -> set[str]:
+    """Lines long enough to mean something if found elsewhere (not `return x`)."""
+    return {line for line in lines if len(line) >= minimum}
+
+
+@pytest.mark.slow
+def test_student_bundle_holds_no_reference_code(student_zip: Path) -> None:
+    """Does no line of a reference solution region appear anywhere in the bundle?"""
+    texts = archive_texts(student_zip)
+    assert not any(name.endswith("answers.md") for name in texts)
+    # A line that is also in a stub (a signature a private helper shares) or in the support
+    # code shipped as it is (`raise ValueError(`) is not a leak; public cases stay scanned.
+    support = [ROOT / "grader" / n for n in ("checks.py", "problems.py", "cases/conftest.py")]
+    texts_shipped = [*stubs.render_all(PROBLEMS).values(), *(p.read_text() for p in support)]
+    texts_shipped.append((release.TEMPLATES / "recorded.py").read_text())
+    public = "\n".join(texts_shipped)
+    for module in (SOLUTIONS / f"{m}.py" for m in MODULES):
+        lines = stubs.solution_lines(module.read_text(encoding="utf-8"))
+        secret = {line for line in distinctive(lines) if line not in public}
+        assert secret, module  # the scan must have something to look for
+        for name, text in texts.items():
+            found = {line for line in secret if line in text}
+            assert not found, f"{module.name} solution lines in {name}: {sorted(found)[:3]}"
+
+
+@pytest.mark.slow
+def test_student_bundle_holds_no_model_answers_or_hidden_cases(student_zip: Path) -> None:
+    """Are the written problems' model answers and the hidden cases absent?"""
+    texts = archive_texts(student_zip)
+    assert not any("/hidden/" in name for name in texts)
+    answers = SOLUTIONS / "answers.md"
+    secrets = set()
+    if answers.is_file():
+        secrets |= distinctive([line.strip() for line in answers.read_text().splitlines()], 30)
+    public = "\n".join(p.read_text(encoding="utf-8") for p in PUBLIC.glob("*.py"))
+    for case in HIDDEN.glob("test_*.py"):
+        lines = [line.strip() for line in case.read_text(encoding="utf-8").splitlines()]
+        # test names and docstrings of hidden cases; lines shared with public files are public
+        secrets |= {
+            line for line in lines
+            if (line.startswith("def test_") or line.startswith('"""')) and line not in public
+        }  # fmt: skip
+    assert secrets
+    for name, text in texts.items():
+        found = {line for line in secrets if line in text}
+        assert not found, f"hidden material in {name}: {sorted(found)[:3]}"
+
+
+def unzip(path: Path, into: Path) -> Path:
+    with zipfile.ZipFile(path) as archive:
+        archive.extractall(into)
+    return into / release.STUDENT_DIR
+
+
+def run_pytest(
+    bundle: Path, submission: Path | None = None
+) -> tuple[subprocess.CompletedProcess, str]:  # noqa: E501
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "TUTORIAL9_"))}
+    env["PYTHONPATH"] = ""  # nothing of the repository: only what the bundle ships
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    if submission is not None:
+        env["TUTORIAL9_SUBMISSION"] = str(submission)
+    report = bundle / "report.xml"
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", f"--junitxml={report}"],
+        cwd=bundle, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    return run, report.read_text(encoding="utf-8")
+
+
+def public_case_count() -> int:
+    """The number of public test functions, parametrized ones counted once per id."""
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+         str(PUBLIC)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    return sum(1 for line in run.stdout.splitlines() if "::" in line)
+
+
+@pytest.mark.slow
+def test_student_bundle_runs_with_plain_pytest(student_zip: Path, tmp_path: Path) -> None:
+    """Unzipped, does `python -m pytest` run every public case, each failing on the stubs?"""
+    bundle = unzip(student_zip, tmp_path)
+    run, report = run_pytest(bundle)
+    assert run.returncode == 1, run.stdout[-2000:]
+    total = public_case_count()
+    assert total > 0
+    assert f'tests="{total}"' in report and f'failures="{total}"' in report, report[:500]
+    assert 'errors="0"' in report
+    assert "NotImplementedError" in report
+
+
+@pytest.mark.slow
+def test_student_bundle_passes_the_references(student_zip: Path, tmp_path: Path) -> None:
+    """Do the recorded answers let a correct submission pass every public case?"""
+    bundle = unzip(student_zip, tmp_path)
+    correct = tmp_path / "correct"
+    correct.mkdir()
+    for module in MODULES:
+        shutil.copy(SOLUTIONS / f"{module}.py", correct)
+    run, report = run_pytest(bundle, correct)
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert 'failures="0"' in report and 'errors="0"' in report
+
+
+@pytest.mark.slow
+def test_student_bundle_contents(student_zip: Path) -> None:
+    """Are the README, requirements, pytest.ini and a valid Classroom workflow there?"""
+    texts = archive_texts(student_zip)
+    prefix = f"{release.STUDENT_DIR}/"
+    for name in (
+        "README.md",
+        "requirements.txt",
+        "pytest.ini",
+        "problems.yaml",
+        "exercises/tutorial9.ipynb",
+        "grader/__init__.py",
+        "grader/checks.py",
+    ):
+        assert prefix + name in texts, name  # fmt: skip
+    for module in MODULES:
+        assert "NotImplementedError" in texts[f"{prefix}exercises/{module}.py"]
+    readme = texts[prefix + "README.md"]
+    assert "python -m pytest" in readme and "Submit" in readme
+    workflow = yaml.safe_load(io.StringIO(texts[prefix + ".github/workflows/classroom.yml"]))
+    steps = workflow["jobs"]["run-autograding-tests"]["steps"]
+    graders = [s for s in steps if "autograding-command-grader" in s.get("uses", "")]
+    reporter = steps[-1]
+    runners = reporter["with"]["runners"].split(",")
+    assert [s["id"] for s in graders] == runners
+    assert all(re.fullmatch(r"[a-zA-Z0-9]+", r) for r in runners)  # what the reporter accepts
+    for step in graders:
+        assert reporter["env"][f"{step['id'].upper()}_RESULTS"] == (
+            "${{steps." + step["id"] + ".outputs.result}}"
+        )
+        assert re.fullmatch(r"python -m pytest -q grader/cases/public/test_\w+\.py",
+                            step["with"]["command"])  # fmt: skip
+    assert sum(s["with"]["max-score"] for s in graders) == 19
+
+
+# ----------------------------------------------------------------------- Submission limit
+
+
+def metadata(created: str, times: list[str], results: bool = True) -> dict:
+    return {
+        "created_at": created,
+        "previous_submissions": [
+            {"submission_time": t, "score": 5.0, "autograder_error": False,
+             **({"results": {"score": 5.0, "tests": [], "output": "graded"}} if results else {})}
+            for t in times
+        ],
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("times", "over"),
+    [
+        ([], False),
+        (["2025-03-01T10:00:00Z", "2025-03-01T11:00:00Z"], False),
+        (["2025-03-01T10:00:00Z", "2025-03-01T11:00:00Z", "2025-03-01T11:30:00Z"], True),
+        (["2025-02-27T10:00:00Z", "2025-03-01T11:00:00Z", "2025-03-01T11:30:00Z"], False),
+    ],
+)
+def test_over_limit(times: list[str], over: bool) -> None:
+    """Are only the submissions inside the window counted against the limit?"""
+    limit = release.SubmissionLimit(count=3, hours=24)
+    document = release.over_limit(metadata("2025-03-01T12:00:00Z", times), limit)
+    assert (document is not None) == over
+    if document is not None:
+        assert document["score"] == 5.0
+        assert document["output"].startswith("Submission limit reached")
+        assert "2025-03-02T10:00+00:00" in document["output"]  # when the oldest leaves
+        assert document["output"].endswith("graded")
+
+
+def test_over_limit_never_leaves_a_student_without_results() -> None:
+    """Over the limit but with no previous results to keep, is the submission graded?"""
+    times = ["2025-03-01T10:00:00Z"] * 5
+    data = metadata("2025-03-01T12:00:00Z", times, results=False)
+    assert release.over_limit(data, release.SubmissionLimit(3, 24)) is None
+    assert release.over_limit({"created_at": "garbage"}, release.SubmissionLimit(1, 1)) is None

@@ -1,0 +1,296 @@
+"""grader/reports.py: each CI format checked against its documented shape.
+
+- junit: the xunit2 schema pytest validates its own reports with (junit-10.xsd): the elements
+  and attributes each element may have, the required ones, and the time pattern;
+- classroom: what autograding-grading-reporter decodes (base64 JSON: version, status,
+  max_score, tests[] with name, status, score, message), whole points, a tests list always;
+- markdown: under GitHub's 1 MiB step-summary limit whatever the messages hold.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from grader import reports
+from grader.outcomes import TestOutcome
+from grader.problems import DEFAULT_PATH, load
+from grader.scoring import Results, score
+
+PROBLEMS = load(DEFAULT_PATH)
+CODE = [p for p in PROBLEMS.problems if p.graded]
+
+# xunit2 (junit-10.xsd): attributes allowed per element, and the required ones.
+XUNIT2_ATTRIBUTES = {
+    "testsuites": {"name", "time", "tests", "failures", "errors"},
+    "testsuite": {
+        "name", "tests", "failures", "errors", "group", "time", "skipped", "timestamp",
+        "hostname", "id", "package", "file", "log", "url", "version",
+    },
+    "properties": set(),
+    "property": {"name", "value"},
+    "testcase": {"name", "time", "classname", "group"},
+    "failure": {"type", "message"},
+    "skipped": {"type", "message"},
+    "system-out": set(),
+    "system-err": set(),
+}  # fmt: skip
+XUNIT2_REQUIRED = {
+    "testsuite": {"name", "tests", "failures", "errors"},
+    "property": {"name", "value"},
+    "testcase": {"name"},
+}
+XUNIT2_CHILDREN = {
+    "testsuites": {"testsuite"},
+    "testsuite": {"testsuite", "properties", "testcase", "system-out", "system-err"},
+    "properties": {"property"},
+    "testcase": {"skipped", "failure", "system-out", "system-err"},
+}
+SUREFIRE_TIME = re.compile(r"^(([0-9]{0,3},)*[0-9]{3}|[0-9]{0,3})*(\.[0-9]{0,3})?$")
+
+
+def outcome(problem: str, passed: bool, **fields: object) -> TestOutcome:
+    values = {
+        "problem": problem,
+        "name": f"a case of {problem}",
+        "visible": True,
+        "passed": passed,
+        "message": "" if passed else "conv2d(image, kernel): 2 of 4 entries differ",
+        "targets": ("conv.conv2d",),
+        "duration": 0.0123,
+    }
+    values.update(fields)
+    return TestOutcome(**values)  # type: ignore[arg-type]
+
+
+def make_results(outcomes: list[TestOutcome], **fields: object) -> Results:
+    values = {
+        "problems": score(PROBLEMS, outcomes),
+        "written": tuple(p for p in PROBLEMS.problems if not p.graded),
+        "messages": ("using conv.py for conv",),
+        "execution_time": 1.25,
+        "extra": {"grader_version": "0.1.0", "sandbox": {"level": "full"}},
+    }
+    values.update(fields)
+    return Results(**values)  # type: ignore[arg-type]
+
+
+def all_passed() -> Results:
+    return make_results([outcome(p.id, True) for p in CODE for _ in range(3)])
+
+
+def mixed() -> Results:
+    """Failures of every kind, with text that could break each format."""
+    nasty = "expected `x` <b>&amp;</b> ]]> \x01\x1b[31m ```` | pipes | \ud7ff end"
+    outcomes = []
+    for i, problem in enumerate(CODE):
+        outcomes += [
+            outcome(problem.id, True),
+            outcome(problem.id, i % 2 == 0, message=f"{nasty}\nHint: it looks like a slip."),
+            outcome(problem.id, i % 3 == 0, visible=False, message="headline only"),
+        ]
+    outcomes.append(outcome("1a", False, grader_error=True, message="grader broke"))
+    return make_results(outcomes)
+
+
+def none_ran() -> Results:
+    return make_results([])
+
+
+CASES = {"all_passed": all_passed, "mixed": mixed, "none_ran": none_ran}
+
+
+# ------------------------------------------------------------------------------------ JUnit
+
+
+def check_xunit2(text: str) -> ET.Element:
+    """Parse `text` and check it against the xunit2 schema's structure; returns the suite."""
+    assert text.startswith('<?xml version="1.0" encoding="utf-8"?>')
+    root = ET.fromstring(text.encode("utf-8"))
+    assert root.tag == "testsuites"
+    for element in root.iter():
+        assert element.tag in XUNIT2_ATTRIBUTES, element.tag
+        assert set(element.attrib) <= XUNIT2_ATTRIBUTES[element.tag], element.tag
+        assert XUNIT2_REQUIRED.get(element.tag, set()) <= set(element.attrib), element.tag
+        assert {child.tag for child in element} <= XUNIT2_CHILDREN.get(element.tag, set())
+        if "time" in element.attrib:
+            assert SUREFIRE_TIME.match(element.get("time")), element.get("time")
+    (suite,) = root
+    cases = suite.findall("testcase")
+    assert int(suite.get("tests")) == len(cases)
+    assert int(suite.get("failures")) == sum(c.find("failure") is not None for c in cases)
+    assert int(suite.get("skipped")) == sum(c.find("skipped") is not None for c in cases)
+    assert suite.get("errors") == "0"
+    return suite
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_junit_is_xunit2(case: str) -> None:
+    """Does every report parse and keep to the xunit2 schema?"""
+    check_xunit2(reports.junit(CASES[case]()))
+
+
+def test_junit_has_one_testcase_per_case_with_points_in_the_name() -> None:
+    """Is every case a testcase, named with its points, failures carrying the message?"""
+    results = mixed()
+    suite = check_xunit2(reports.junit(results, timestamp="2025-01-01T00:00:00"))
+    cases = suite.findall("testcase")
+    graded = [c for c in cases if c.find("skipped") is None]
+    assert len(graded) == len(results.tests)
+    for case, test in zip(graded, results.tests, strict=True):
+        assert case.get("name").startswith(f"{test.number} {test.outcome.name} [")
+        points = re.search(r"\[([0-9.]+) pt\]$", case.get("name"))
+        assert points and float(points.group(1)) == pytest.approx(test.max_score)
+        failure = case.find("failure")
+        assert (failure is None) == test.outcome.passed
+        if failure is not None and test.outcome.grader_error:
+            assert failure.get("type") == "grader-error"
+        if failure is not None and not test.outcome.visible:
+            assert failure.text.startswith("(hidden case) ")
+    written = [c for c in cases if c.find("skipped") is not None]
+    assert len(written) == len(results.written)
+    properties = {p.get("name"): p.get("value") for p in suite.iter("property")}
+    assert properties["score"] == f"{results.score:g}"
+    assert properties["max_score"] == "19"
+    assert properties["problem 1a"] == f"{results.problems[0].score:g}/2"
+    assert suite.get("timestamp") == "2025-01-01T00:00:00"
+
+
+def test_junit_reports_problems_whose_cases_did_not_run() -> None:
+    """Does a problem without cases show up as a failure rather than vanish?"""
+    suite = check_xunit2(reports.junit(none_ran()))
+    failing = [c for c in suite.findall("testcase") if c.find("failure") is not None]
+    assert len(failing) == len(CODE)
+
+
+def test_junit_fault_is_xunit2() -> None:
+    """Is the report for a grader fault one failing testcase saying why?"""
+    suite = check_xunit2(reports.junit_fault("problems file: broken\x00"))
+    (case,) = suite.findall("testcase")
+    assert "problems file: broken" in case.find("failure").get("message")
+
+
+# ---------------------------------------------------------------------------- Classroom
+
+
+def decode(text: str) -> dict:
+    payload = json.loads(base64.b64decode(text.strip(), validate=True).decode("utf-8"))
+    assert isinstance(payload["version"], int)
+    assert payload["status"] in ("pass", "fail", "error")
+    assert isinstance(payload["max_score"], int)
+    assert isinstance(payload["tests"], list)
+    for test in payload["tests"]:
+        assert {"name", "status", "score", "message"} <= set(test)
+        assert test["status"] in ("pass", "fail", "error")
+        assert isinstance(test["score"], int) and not isinstance(test["score"], bool)
+        assert isinstance(test["name"], str) and isinstance(test["message"], str)
+    return payload
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_classroom_payload_shape(case: str) -> None:
+    """Does the base64 decode to the reporter's shape, one test per code problem?"""
+    results = CASES[case]()
+    payload = decode(reports.classroom(results))
+    assert len(payload["tests"]) == len(CODE)
+    assert payload["max_score"] == 19
+    statuses = {t["status"] for t in payload["tests"]}
+    expected = "error" if "error" in statuses else ("fail" if "fail" in statuses else "pass")
+    assert payload["status"] == expected
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_classroom_whole_points_add_up(seed: int) -> None:
+    """Do whole points add up to the rounded total, never above a problem's maximum?"""
+    rng = random.Random(seed)
+    outcomes = [outcome(p.id, rng.random() < 0.6) for p in CODE for _ in range(rng.randint(1, 7))]
+    results = make_results(outcomes)
+    payload = reports.classroom_payload(results)
+    scores = [t["score"] for t in payload["tests"]]
+    assert sum(scores) == int(results.score + 0.5 + 1e-9)
+    for test, problem in zip(payload["tests"], results.problems, strict=True):
+        assert 0 <= test["score"] <= problem.max_score
+        full = all(t.outcome.passed for t in problem.tests)
+        assert (test["status"] == "pass") == full
+        if full:
+            assert test["score"] == problem.max_score
+
+
+def test_classroom_fault_keeps_a_tests_list() -> None:
+    """Does a grader fault still give every problem as an errored test, worth 0?"""
+    payload = decode(reports.classroom_fault("timed out", PROBLEMS))
+    assert payload["status"] == "error"
+    assert [t["score"] for t in payload["tests"]] == [0] * len(CODE)
+    assert payload["max_score"] == 19
+    assert decode(reports.classroom_fault("no problems file", None))["tests"] == []
+
+
+@pytest.mark.parametrize(
+    ("values", "total", "expected"),
+    [
+        ([1.3333, 0.6667], 2, [1, 1]),
+        ([0.5, 0.5, 0.5], 2, [1, 1, 0]),
+        ([2.0, 1.0], 3, [2, 1]),
+        ([0.2, 0.2, 0.2], 0, [0, 0, 0]),
+    ],
+)
+def test_apportion(values: list[float], total: int, expected: list[int]) -> None:
+    """Does largest-remainder rounding give the expected whole numbers?"""
+    assert reports._apportion(values, total) == expected
+
+
+# ----------------------------------------------------------------------------- Markdown
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_markdown_summary(case: str) -> None:
+    """Does the summary give the total and one table row per code problem?"""
+    results = CASES[case]()
+    text = reports.markdown(results)
+    assert f"auto-graded score {results.score:g} / 19" in text
+    rows = [line for line in text.splitlines() if line.startswith("| ") and "---" not in line]
+    assert len(rows) == len(CODE) + 1  # the header row
+    assert len(text.encode("utf-8")) < reports.MARKDOWN_LIMIT
+
+
+def test_markdown_stays_under_one_mebibyte() -> None:
+    """Do thousands of long failure messages still give a summary under 1 MiB?"""
+    huge = "é" * 1500
+    results = make_results([outcome("1a", False, message=huge) for _ in range(3000)])
+    text = reports.markdown(results)
+    assert len(text.encode("utf-8")) < reports.MARKDOWN_LIMIT
+    assert "more failed cases not shown" in text
+    assert text.rstrip().endswith("s.")  # the closing line survived
+
+
+def test_markdown_fences_survive_backticks() -> None:
+    """Can a message full of backticks not close its code block early?"""
+    results = make_results([outcome("1a", False, message="a ```` b")])
+    text = reports.markdown(results)
+    assert "`````text\na ```` b\n`````" in text
+
+
+def test_markdown_fault() -> None:
+    """Does a grader fault give a short summary saying so?"""
+    assert "could not grade" in reports.markdown_fault("boom")
+
+
+@pytest.mark.parametrize("fmt", ["junit", "classroom", "markdown"])
+def test_write_is_atomic_and_exact(fmt: str, tmp_path) -> None:  # noqa: ANN001
+    """Does `write` leave exactly the rendered text and no temporary file?"""
+    path = tmp_path / "out"
+    text = reports.render(fmt, mixed())
+    reports.write(text, path)
+    assert path.read_text(encoding="utf-8") == text
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_unknown_format() -> None:
+    """Is an unknown format a ValueError, not a silent default?"""
+    with pytest.raises(ValueError, match="unknown format"):
+        reports.render("html", all_passed())
