@@ -129,7 +129,10 @@ def test_runs_as_the_sandbox_user(make) -> None:
 def test_hidden_directories_are_empty_inside(make) -> None:
     """Are the reference solutions and hidden cases invisible from the sandbox?"""
     hide = (str(ROOT / "solutions"), str(ROOT / "grader"))
-    source = "import os\ndef f(paths):\n    return [os.listdir(p) if os.path.isdir(p) else [] for p in paths]\n"
+    source = (
+        "import os\ndef f(paths):\n"
+        "    return [os.listdir(p) if os.path.isdir(p) else [] for p in paths]\n"
+    )
     box = make(source, hide)  # absent (a clone under /tmp) or empty: either way, hidden
     assert call(box, "f", list(hide))["value"] == [[], []]
     assert os.listdir(ROOT / "grader")  # untouched outside
