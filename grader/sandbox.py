@@ -48,6 +48,7 @@ FALLBACK_UID = 64999  # used when the dedicated user does not exist: unassigned 
 SLOT_UIDS = 64900  # concurrent sandboxes beyond the first run as 64901, 64902, ...
 MAX_SLOTS = 64
 RUNTIME_FILES = ("worker.py", "wire.py", "confine.py")
+PIPE_BYTES = 4 * 2**20  # buffer of each request and reply pipe
 OUTPUT_CAP = 16 * 2**20  # bytes a sandbox process may write to one file
 _HERE = Path(__file__).resolve().parent
 
@@ -197,6 +198,8 @@ class Sandbox:
             self._root = self._make_workspace()
         request_read, self._requests = os.pipe()
         self._replies, reply_write = os.pipe()
+        for fd in (self._requests, self._replies):
+            _widen_pipe(fd)
         uid = self.uid
         confine = {
             "work": str(self._root / "work"),
@@ -410,6 +413,12 @@ def worker_environment(home: str) -> dict[str, str]:
         if name in os.environ:
             env[name] = os.environ[name]
     return env
+
+
+def _widen_pipe(fd: int) -> None:
+    """Grow a pipe's buffer from 64 KiB, so a megabyte array crosses in few context switches."""
+    with contextlib.suppress(OSError):  # over /proc/sys/fs/pipe-max-size without root
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
 
 
 def _interpreter_dirs() -> list[str]:
