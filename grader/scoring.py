@@ -52,7 +52,9 @@ class ProblemScore:
         failed = [t for t in self.tests if not t.outcome.passed]
         if not failed:
             return "all cases passed"
-        first = failed[0].outcome.message.splitlines()[0] if failed[0].outcome.message else ""
+        lines = [line for t in failed for line in t.outcome.message.splitlines()]
+        hints = [line for line in lines if line.startswith("Hint: ")]
+        first = hints[0] if hints else (lines[0] if lines else "")
         return f"{len(failed)}/{len(self.tests)} failed: {first}"
 
 
