@@ -8,8 +8,9 @@ namespaces (made by `unshare`, see grader/sandbox.py) it is still root there, an
 3. covers /tmp, /var/tmp and /dev/shm with small private tmpfs, and every directory the sandbox
    user could not traverse on the way to the interpreter (e.g. /root, mode 700) with an empty
    tmpfs into which only the needed directories are bound back, read-only;
-4. binds the workspace at /tmp/sandbox and covers every hidden directory (reference
-   solutions, hidden cases, /autograder) with an empty read-only tmpfs;
+4. covers every hidden directory (the checkout or package holding the reference solutions
+   and hidden cases, /autograder) with an empty read-only tmpfs, binding back only what the
+   interpreter needs, and binds the workspace at /tmp/sandbox;
 5. drops to the sandbox user (supplementary groups cleared, gid before uid), forbids new
    privileges, and sets the rlimits.
 
@@ -108,9 +109,15 @@ def _build_view(config: dict[str, Any]) -> str:
     covers = [p for p in ("/tmp", "/var/tmp", "/dev/shm") if os.path.isdir(p)]
     for path in covers:
         _mount("tmpfs", path, "tmpfs", _MS_NOSUID | _MS_NODEV, "size=64m,mode=1777")
+    # Hidden directories first: a directory the interpreter needs (a venv inside the hidden
+    # checkout, say) is bound back into the empty mount just below.
+    hidden = [path for path in config.get("hide", []) if os.path.isdir(path)]
+    quiet = _MS_NOSUID | _MS_NODEV
+    for path in hidden:
+        _mount("tmpfs", path, "tmpfs", quiet, "size=1m,mode=755")
     for blocked in blocked_ancestors:
         if not any(blocked.startswith(c + "/") or blocked == c for c in covers):
-            _mount("tmpfs", blocked, "tmpfs", _MS_NOSUID | _MS_NODEV, "size=1m,mode=755")
+            _mount("tmpfs", blocked, "tmpfs", quiet, "size=1m,mode=755")
     for path, handle in sorted(handles.items()):
         if _same_dir(path, handle):
             continue  # still visible as it was
@@ -119,9 +126,8 @@ def _build_view(config: dict[str, Any]) -> str:
         # A bind copies the source mount's flags (the root is read-only by now): set them.
         writable = 0 if path == INSIDE else _MS_RDONLY
         _mount(None, path, None, _MS_REMOUNT | _MS_BIND | writable | _kept_flags(path))
-    for path in config.get("hide", []):
-        if os.path.isdir(path):
-            _mount("tmpfs", path, "tmpfs", _MS_RDONLY | _MS_NOSUID | _MS_NODEV, "size=4k,mode=755")
+    for path in hidden:
+        _mount(None, path, None, _MS_REMOUNT | _MS_RDONLY | quiet)
     for handle in handles.values():
         os.close(handle)
     return os.path.join(INSIDE, "work")

@@ -22,11 +22,20 @@ GRADER_VERSION = "0.1.0"
 
 
 def hidden_directories() -> tuple[str, ...]:
-    """Directories student code must not see: the cases, the references, /autograder."""
-    found = [str(Path(__file__).resolve().parent)]
-    spec = importlib.util.find_spec("solutions")  # locates without importing
-    if spec is not None and spec.submodule_search_locations:
-        found += [str(Path(p).resolve()) for p in spec.submodule_search_locations]
+    """Directories student code must not see: all that holds the cases and the references.
+
+    From a checkout (or Gradescope's /autograder/source) that is the whole project, .git,
+    tests and examples included, since they hold the references in other forms; from an
+    installed package, the package directories. /autograder is hidden as a whole.
+    """
+    project = Path(__file__).resolve().parent.parent
+    if (project / "problems.yaml").is_file():
+        found = [str(project)]
+    else:
+        found = [str(Path(__file__).resolve().parent)]
+        spec = importlib.util.find_spec("solutions")  # locates without importing
+        if spec is not None and spec.submodule_search_locations:
+            found += [str(Path(p).resolve()) for p in spec.submodule_search_locations]
     if Path("/autograder").is_dir():
         found.append("/autograder")
     return tuple(found)

@@ -17,7 +17,7 @@ import pytest
 from grader.checks import Expect
 from grader.outcomes import TestOutcome
 from grader.problems import ProblemSet
-from grader.proxy import STUDENT_ERROR, Session, StudentFailure, StudentProxy
+from grader.proxy import STUDENT_ERROR, Session, StudentFailure, StudentProxy, StudentRaised
 
 CASES = Path(__file__).resolve().parent / "cases"
 _MAX_MESSAGE = 1500
@@ -103,17 +103,32 @@ def _display_name(item: pytest.Item) -> str:
 
 
 def _message(exc: BaseException, visible: bool) -> tuple[str, bool]:
-    """The student-facing message for a failed case, and whether the grader is at fault."""
+    """The student-facing message for a failed case, and whether the grader is at fault.
+
+    A hidden case's message holds nothing the student's code chose (exception texts, class
+    names, exit statuses): those could carry the hidden inputs out.
+    """
     info = getattr(exc, STUDENT_ERROR, None)
     if info is not None:
-        function, kind = info["function"], info["type"]
-        if not visible:  # the student's own text could carry hidden inputs out
-            return f"{function} raised {kind}", False
-        detail = f"{function} raised {kind}: {exc}" if str(exc) else f"{function} raised {kind}"
-        trace = info.get("traceback", "")
-        return (f"{detail}\n{trace}" if trace else detail), False
+        function = info["function"]
+        if visible:
+            if isinstance(exc, StudentRaised):  # its message is already complete
+                detail = str(exc)
+            else:
+                detail = f"{function} raised {info['type']}" + (f": {exc}" if str(exc) else "")
+            trace = info.get("traceback", "")
+            return (f"{detail}\n{trace}" if trace else detail), False
+        if info["unsupported"]:
+            return (
+                f"{function} returned something the grader cannot read: return a numpy "
+                "array, a number, a string, or a list, tuple or dict of those",
+                False,
+            )
+        kind = info["type"] if info["builtin"] else "an exception of its own class"
+        return f"{function} raised {kind}", False
     if isinstance(exc, StudentFailure):
-        return str(exc), False
+        shown = f"{exc}: {exc.detail}" if visible and exc.detail else str(exc)
+        return shown, False
     if isinstance(exc, (AssertionError, pytest.fail.Exception)):
         return str(exc).strip() or "the result is not what was expected", False
     return (

@@ -7,9 +7,10 @@ policies that keep one bad function from costing other tests:
 - a module that is missing, does not compile, or fails to import (also by timeout or crash)
   is never imported again: its tests fail at once with the same message;
 - a target that timed out or crashed twice fails its remaining tests at once;
-- every wall-clock timeout is a fair share of the remaining budget: at most
-  ``remaining / (2 * live targets)``, so even a submission whose every function loops
-  finishes inside the budget, and no target's timeouts can eat another target's time;
+- every wall-clock timeout is a fair share of half the remaining budget: at most
+  ``remaining / (2 * STRIKES * live targets)``, so even a submission whose every function
+  loops finishes within about half the budget, and no target's timeouts can eat another
+  target's time;
 - once the whole-submission budget is spent, remaining calls fail as not run.
 """
 
@@ -27,7 +28,15 @@ STRIKES = 2  # timeouts or crashes after which a target is given up
 
 
 class StudentFailure(Exception):
-    """The student's code produced no value; the message is student-facing."""
+    """The student's code produced no value; the message is student-facing.
+
+    `detail` is what the student's code could have chosen (an exit status, say): shown for
+    public cases only, since a hidden case's message must carry nothing out of it.
+    """
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
 
 
 class Unavailable(StudentFailure):
@@ -117,7 +126,7 @@ class Session:
         except SandboxCrash as exc:
             struck.append("crashed")
             self.strikes[target] = struck
-            raise Crashed(f"{name} crashed: {exc.reason}") from None
+            raise Crashed(f"{name} crashed", detail=exc.reason) from None
         if reply["ok"]:
             return reply
         if reply.get("missing"):
@@ -156,29 +165,35 @@ class Session:
             if target.split(".")[0] not in self.module_errors
             and len(self.strikes.get(target, ())) < STRIKES
         )
-        return min(problem.limits.timeout, remaining / (STRIKES * max(live, 1)))
+        # Half the remaining budget, shared by every strike every live target may still use.
+        return min(problem.limits.timeout, remaining / (2 * STRIKES * max(live, 1)))
 
 
 def _raised(name: str, error: Any) -> Exception:
     """The exception to raise in the trusted process for a student's exception."""
     error = error if isinstance(error, dict) else {}
     kind = str(error.get("type", "Exception"))[:100]
-    message = str(error.get("message", ""))
-    trace = str(error.get("traceback", ""))
-    if kind == "UnsupportedReturn":
-        return StudentRaised(f"{name} returned {message}")
     cls = getattr(builtins, kind, None) if error.get("builtin") is True else None
-    if isinstance(cls, type) and issubclass(cls, Exception):
+    builtin = isinstance(cls, type) and issubclass(cls, BaseException)
+    info = {
+        "function": name,
+        "type": kind,
+        "builtin": builtin,  # only then is `type` a name the student did not invent
+        "unsupported": kind == "UnsupportedReturn",
+        "message": str(error.get("message", ""))[:2000],
+        "traceback": str(error.get("traceback", "")),
+    }
+    exc: BaseException | None = None
+    if builtin and issubclass(cls, Exception):  # type: ignore[arg-type]
         try:
-            exc = cls(message)
+            exc = cls(info["message"])  # type: ignore[misc]
         except Exception:  # noqa: BLE001  (some builtins need more arguments)
             exc = None
-        if exc is not None:
-            setattr(exc, STUDENT_ERROR, {"function": name, "type": kind, "traceback": trace})
-            return exc
-    failure = StudentRaised(f"{name} raised {kind}: {message}"[:1000])
-    setattr(failure, STUDENT_ERROR, {"function": name, "type": kind, "traceback": trace})
-    return failure
+    if exc is None:
+        what = "returned" if info["unsupported"] else f"raised {kind}:"
+        exc = StudentRaised(f"{name} {what} {info['message']}"[:1000])
+    setattr(exc, STUDENT_ERROR, info)
+    return exc  # type: ignore[return-value]
 
 
 class _Call:

@@ -189,9 +189,15 @@ class Sandbox:
     starts: int = 0
 
     def start(self) -> None:
-        """Start a worker in the background (returns at once)."""
+        """Start a worker in the background (returns at once), unless one is alive already.
+
+        A worker that died between requests (it replied, then exited) is replaced here, so
+        its death is not blamed on the next function called.
+        """
         if self._proc is not None or self._guard:
-            return
+            if self._alive():
+                return
+            self.kill()
         if self._root is None:
             if self.isolation.uid is not None:
                 self.uid, self._slot = _claim_uid(self.isolation.uid)
@@ -269,6 +275,15 @@ class Sandbox:
         except wire.WireError as exc:
             self.kill()
             raise SandboxCrash(f"sent a reply the grader cannot read ({exc})") from None
+
+    def _alive(self) -> bool:
+        if self._proc is not None:
+            return self._proc.poll() is None
+        try:
+            with open(f"/proc/{self._guard}/stat", "rb") as stat:
+                return stat.read().rsplit(b")", 1)[1].split()[0] not in (b"Z", b"X")
+        except (OSError, IndexError):
+            return False
 
     def _wait_ready(self, deadline: float) -> None:
         """Wait for the worker's first frame, sent after confinement, before student code."""

@@ -29,6 +29,8 @@ from typing import Any
 import numpy as np
 
 MAX_FRAME = 256 * 2**20  # bytes in one message
+MAX_HEADER = 16 * 2**20  # bytes of its JSON part (arrays travel as .npy blobs beside it)
+MAX_CONTAINERS = 100_000  # lists and objects in the JSON part: bounds what decoding allocates
 MAX_DEPTH = 64  # nesting of lists, tuples and dicts
 _REAL_KINDS = "biufc"  # complex is representable; the checks reject it with a message
 
@@ -61,7 +63,10 @@ def decode(payload: bytes, value_keys: tuple[str, ...] = ()) -> dict[str, Any]:
     """Parse a frame's payload (without its length prefix); `value_keys` hold tagged values."""
     try:
         (size,) = struct.unpack_from(">I", payload, 0)
-        header = json.loads(payload[4 : 4 + size].decode("utf-8"), parse_constant=_reject_constant)
+        text = payload[4 : 4 + size]
+        if size > MAX_HEADER or text.count(b"[") + text.count(b"{") > MAX_CONTAINERS:
+            raise WireError("the value is too large to decode")
+        header = json.loads(text.decode("utf-8"), parse_constant=_reject_constant)
         blobs = _split_blobs(payload, 4 + size)
         if not isinstance(header, dict):
             raise WireError("the header is not an object")
@@ -69,7 +74,9 @@ def decode(payload: bytes, value_keys: tuple[str, ...] = ()) -> dict[str, Any]:
             if key in header:
                 header[key] = _from_tree(header[key], blobs, 0)
         return header
-    except (struct.error, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+    except (struct.error, UnicodeDecodeError, ValueError, RecursionError, MemoryError) as exc:
+        if isinstance(exc, WireError):
+            raise
         raise WireError(f"malformed message: {type(exc).__name__}") from None
 
 
@@ -193,10 +200,27 @@ def _from_tree(tree: Any, blobs: list[bytes], depth: int) -> Any:
     raise WireError(f"unknown tag {tag!r}")
 
 
+_HEADER_READERS = {
+    (1, 0): np.lib.format.read_array_header_1_0,
+    (2, 0): np.lib.format.read_array_header_2_0,
+}
+
+
 def _load_array(blob: bytes) -> np.ndarray:
+    stream = io.BytesIO(blob)
     try:
-        array = np.load(io.BytesIO(blob), allow_pickle=False)
-    except (ValueError, OSError, EOFError) as exc:
+        # Read the header first: a forged one must not make np.load allocate its shape.
+        reader = _HEADER_READERS.get(np.lib.format.read_magic(stream))
+        if reader is None:
+            raise WireError("unsupported array format")
+        shape, _, dtype = reader(stream)
+        if dtype.hasobject or math.prod(shape) * dtype.itemsize != len(blob) - stream.tell():
+            raise WireError("an array's header does not match its data")
+        stream.seek(0)
+        array = np.load(stream, allow_pickle=False)
+    except (ValueError, OSError, EOFError, TypeError, MemoryError) as exc:
+        if isinstance(exc, WireError):
+            raise
         raise WireError(f"unreadable array: {exc}") from None
     if type(array) is not np.ndarray or array.dtype.kind not in _REAL_KINDS:
         raise WireError("not a numeric array")

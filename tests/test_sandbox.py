@@ -128,13 +128,14 @@ def test_runs_as_the_sandbox_user(make) -> None:
 @needs_namespaces
 def test_hidden_directories_are_empty_inside(make) -> None:
     """Are the reference solutions and hidden cases invisible from the sandbox?"""
-    hide = (str(ROOT / "solutions"), str(ROOT / "grader"))
+    hide = (str(ROOT),)  # the whole checkout, as grading hides it
     source = (
         "import os\ndef f(paths):\n"
         "    return [os.listdir(p) if os.path.isdir(p) else [] for p in paths]\n"
     )
     box = make(source, hide)  # absent (a clone under /tmp) or empty: either way, hidden
-    assert call(box, "f", list(hide))["value"] == [[], []]
+    assert call(box, "f", [*hide, str(ROOT / ".git"), str(ROOT / "solutions")])["value"] == [
+        [], [], []]  # fmt: skip
     assert os.listdir(ROOT / "grader")  # untouched outside
 
 
@@ -221,3 +222,35 @@ def test_a_worker_that_cannot_start_is_the_graders_fault() -> None:
             call(box, "f")
     finally:
         box.close()
+
+
+def test_a_worker_that_dies_after_replying_is_replaced_without_blame(make) -> None:
+    """If a worker replies and then exits, does the next call still get a fresh worker?"""
+    box = make(
+        "import os, threading\n"
+        "def f():\n"
+        "    threading.Timer(0.05, os._exit, (0,)).start()\n"
+        "    return 1\n"
+        "def g():\n"
+        "    return 2\n"
+    )
+    assert call(box, "f")["value"] == 1
+    time.sleep(0.5)
+    assert call(box, "g")["value"] == 2 and box.starts == 2
+
+
+def test_one_output_flood_does_not_break_later_prints(make) -> None:
+    """After one function fills the output cap, can another still print and return?"""
+    box = make(
+        "def flood():\n"
+        "    line = 'x' * (1 << 20)\n"
+        "    for _ in range(40):\n"
+        "        print(line)\n"
+        "    return 1\n"
+        "def chatty():\n"
+        "    print('debugging')\n"
+        "    return 2\n"
+    )
+    assert call(box, "flood")["value"] == 1
+    assert call(box, "chatty")["value"] == 2
+    assert len(box.output(limit=S.OUTPUT_CAP * 2)) <= S.OUTPUT_CAP

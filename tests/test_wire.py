@@ -149,3 +149,31 @@ def test_read_frame_times_out_and_sees_eof() -> None:
     with pytest.raises(EOFError):
         wire.read_frame(read, deadline=time.monotonic() + 1)
     os.close(read)
+
+
+def _forged_array(shape: tuple[int, ...]) -> bytes:
+    """A .npy blob whose header claims `shape` but which holds 8 bytes of data."""
+    buffer = io.BytesIO()
+    header = {"descr": "<f8", "fortran_order": False, "shape": shape}
+    np.lib.format.write_array_header_1_0(buffer, header)
+    return buffer.getvalue() + b"\0" * 8
+
+
+def test_a_forged_array_header_cannot_make_the_grader_allocate() -> None:
+    """Is an 8 TiB shape over 8 bytes of data refused before anything is allocated?"""
+    payload = _payload({"value": {"$array": 0}}, [_forged_array((1 << 20, 1 << 20))])
+    with pytest.raises(wire.WireError, match="does not match"):
+        wire.decode(payload, ("value",))
+
+
+def test_json_with_too_many_containers_is_refused_before_parsing() -> None:
+    """Are a million tiny lists refused before json.loads builds them?"""
+    text = "[" + ",".join(["[0]"] * (wire.MAX_CONTAINERS + 1)) + "]"
+    with pytest.raises(wire.WireError, match="too large"):
+        wire.decode(_payload({"value": json.loads(text)}), ("value",))
+
+
+def test_large_honest_lists_still_decode() -> None:
+    """Does a student's .tolist() of a big result still arrive (lists are accepted)?"""
+    value = np.arange(2 * 54 * 54 * 96, dtype=float).reshape(2, 54, 54, 96).tolist()
+    assert roundtrip(value) == value
