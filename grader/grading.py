@@ -65,6 +65,11 @@ def grade(
         hide=hidden_directories(),
         template=template,
     )
+    own_template = None
+    if template is None and Template(sandbox.isolation).usable:
+        # Even for one submission: restarts after a timeout then cost a fork, not a start.
+        own_template = template = Template(sandbox.isolation)
+        sandbox.template = template
     unavailable = {m: why for m in MODULES if (why := intake.unavailable(m)) is not None}
     if len(unavailable) < len(MODULES):
         sandbox.start()  # boots while pytest is imported and collects
@@ -77,6 +82,8 @@ def grade(
         ran = plugin.run_cases(problems, session, cases or plugin.CASES)
     finally:
         sandbox.close()
+        if own_template is not None:
+            own_template.close()
     leftover = sandbox.leftover_processes()
     isolation = sandbox.isolation
     extra = {

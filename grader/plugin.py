@@ -31,6 +31,7 @@ class GradingPlugin:
         self.session = session
         self.outcomes: list[TestOutcome] = []
         self.collection_errors: list[str] = []
+        self._cases_left: dict[str, int] = {}  # problem id -> cases not yet run
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.addinivalue_line("markers", "problem(id): the problem a grading case belongs to")
@@ -52,6 +53,20 @@ class GradingPlugin:
             raise LookupError(f"{item.nodeid} has no problem marker")
         return self.problems.problem(str(marker.args[0]))
 
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        for item in items:
+            problem = _problem_id(item)
+            self._cases_left[problem] = self._cases_left.get(problem, 0) + 1
+
+    def _case_done(self, item: pytest.Item) -> None:
+        """When a problem's last case has run, its targets free their timeout reserve."""
+        problem = _problem_id(item)
+        self._cases_left[problem] = self._cases_left.get(problem, 1) - 1
+        done = {p for p, left in self._cases_left.items() if left <= 0}
+        pending = {t for p in self.problems.problems if p.id not in done for t in p.targets}
+        finished = {t for p in self.problems.problems if p.id in done for t in p.targets}
+        self.session.retire(finished - pending)
+
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
             self.collection_errors.append(f"{report.nodeid}: {report.longreprtext[-500:]}")
@@ -62,6 +77,7 @@ class GradingPlugin:
         report = outcome.get_result()
         if report.when == "call" or (report.when == "setup" and not report.passed):
             self.outcomes.append(self._outcome(item, call, report))
+            self._case_done(item)
 
     def _outcome(
         self, item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport
@@ -72,9 +88,8 @@ class GradingPlugin:
             message, grader_error = "the grader skipped this case", True
         elif call.excinfo is not None:
             message, grader_error = _message(call.excinfo.value, visible)
-        marker = item.get_closest_marker("problem")
         return TestOutcome(
-            problem=str(marker.args[0]) if marker and marker.args else "?",
+            problem=_problem_id(item),
             name=_display_name(item),
             visible=visible,
             passed=report.passed,
@@ -86,6 +101,11 @@ class GradingPlugin:
 
 
 _TOUCHED = pytest.StashKey[list]()
+
+
+def _problem_id(item: pytest.Item) -> str:
+    marker = item.get_closest_marker("problem")
+    return str(marker.args[0]) if marker and marker.args else "?"
 
 
 def _visible(item: pytest.Item) -> bool:

@@ -7,10 +7,12 @@ policies that keep one bad function from costing other tests:
 - a module that is missing, does not compile, or fails to import (also by timeout or crash)
   is never imported again: its tests fail at once with the same message;
 - a target that timed out or crashed twice fails its remaining tests at once;
-- every wall-clock timeout is a fair share of half the remaining budget: at most
-  ``remaining / (2 * STRIKES * live targets)``, so even a submission whose every function
-  loops finishes within about half the budget, and no target's timeouts can eat another
-  target's time;
+- timeouts draw on an allowance of TIMEOUT_SHARE of the budget, shared equally by every
+  strike that every target may still take: a call may wait at most ``allowance left /
+  strikes left`` (and never more than the problem's own timeout). The allowance can never be
+  overdrawn, so a submission whose every function loops is done in about that share of the
+  budget, and no target's timeouts eat the time reserved for another's. Targets whose
+  problems have run all their cases give their reserve back (`retire`);
 - once the whole-submission budget is spent, remaining calls fail as not run.
 """
 
@@ -25,6 +27,7 @@ from grader.problems import MODULES, Problem, ProblemSet
 from grader.sandbox import Sandbox, SandboxCrash, SandboxError, SandboxTimeout
 
 STRIKES = 2  # timeouts or crashes after which a target is given up
+TIMEOUT_SHARE = 0.4  # of the budget, for all the timeouts of a submission together
 
 
 class StudentFailure(Exception):
@@ -83,6 +86,8 @@ class Session:
         self.deadline = (started if started is not None else clock()) + problems.limits.budget
         self.module_errors = dict(unavailable)  # module -> why it cannot be used
         self.strikes: dict[str, list[str]] = {}
+        self.allowance = problems.limits.budget * TIMEOUT_SHARE  # seconds left for timeouts
+        self.retired: set[str] = set()  # targets no case will call again
         self._imported: set[str] = set()
         self._functions: set[str] = set()  # targets that turned out to be callable
         self._generation = -1
@@ -122,6 +127,7 @@ class Session:
         except SandboxTimeout:
             struck.append("timed out")
             self.strikes[target] = struck
+            self.allowance -= timeout
             raise TimedOut(f"{name} did not finish within {timeout:.1f} s") from None
         except SandboxCrash as exc:
             struck.append("crashed")
@@ -144,6 +150,8 @@ class Session:
             reply = self.sandbox.request({"op": "import", "module": module}, None, timeout)
         except SandboxError as exc:
             why = "did not finish" if isinstance(exc, SandboxTimeout) else exc.reason
+            if isinstance(exc, SandboxTimeout):
+                self.allowance -= timeout
             self.module_errors[module] = f"importing {module}.py failed: {why}"
             if isinstance(exc, SandboxTimeout):
                 self.module_errors[module] += f" within {timeout:.1f} s"
@@ -159,14 +167,17 @@ class Session:
         remaining = self.deadline - self.clock()
         if remaining <= 0:
             raise BudgetExhausted("not run: time budget exhausted")
-        live = sum(
-            1
+        strikes_left = sum(
+            STRIKES - len(self.strikes.get(target, ()))
             for target in self.problems.targets
-            if target.split(".")[0] not in self.module_errors
-            and len(self.strikes.get(target, ())) < STRIKES
+            if target.split(".")[0] not in self.module_errors and target not in self.retired
         )
-        # Half the remaining budget, shared by every strike every live target may still use.
-        return min(problem.limits.timeout, remaining / (2 * STRIKES * max(live, 1)))
+        share = self.allowance / max(strikes_left, 1)
+        return max(min(problem.limits.timeout, remaining, share), 0.001)
+
+    def retire(self, targets: set[str]) -> None:
+        """No case will call `targets` again: their reserve goes back to the others."""
+        self.retired |= targets
 
 
 def _raised(name: str, error: Any) -> Exception:

@@ -180,7 +180,7 @@ class Sandbox:
     _root: Path | None = None
     template: Any = None  # a grader.template.Template to fork workers from, if usable
     _proc: subprocess.Popen[bytes] | None = None
-    _guard: int = 0  # pid of the template-forked guard of the running worker
+    _guard: int = 0  # pid of the template-forked guard of the running worker (-1: not told yet)
     _requests: int = -1
     _replies: int = -1
     _ready: bool = False
@@ -232,7 +232,8 @@ class Sandbox:
             if self.template is not None and self.template.usable:
                 config["env"] = worker_environment(home)
                 fds = [request_read, reply_write, out.fileno(), err.fileno()]
-                self._guard = self.template.spawn(config, fds)
+                self.template.spawn(config, fds)  # the guard's pid is read when needed
+                self._guard = -1
             else:
                 self._proc = subprocess.Popen(
                     command,
@@ -260,11 +261,31 @@ class Sandbox:
             SandboxCrash: the worker died or replied with something malformed.
         """
         deadline = time.monotonic() + timeout
-        self.start()
-        if not self._ready:
-            self._wait_ready(deadline)
+        nonce = os.urandom(8).hex()
+        frame = wire.encode({**header, "nonce": nonce}, values)
+        for attempt in (1, 2):
+            self.start()
+            if not self._ready:
+                self._wait_ready(deadline)
+            try:
+                self._send(frame, deadline)
+                acknowledged = self._acknowledged(nonce, deadline)
+            except (EOFError, BrokenPipeError):
+                acknowledged = False
+            except TimeoutError:
+                self.kill()
+                raise SandboxTimeout(f"did not finish within {timeout:.1f} s") from None
+            except wire.WireError as exc:
+                self.kill()
+                raise SandboxCrash(f"sent a reply the grader cannot read ({exc})") from None
+            if acknowledged:
+                break
+            # The worker died before it took this request: an earlier call's doing (it
+            # replied, then exited). Not this call's fault: start afresh, once.
+            code = self.kill()
+            if attempt == 2:
+                raise SandboxCrash(_exit_reason(code))
         try:
-            self._send(wire.encode(header, values), deadline)
             return self._reply(deadline)
         except TimeoutError:
             self.kill()
@@ -276,11 +297,24 @@ class Sandbox:
             self.kill()
             raise SandboxCrash(f"sent a reply the grader cannot read ({exc})") from None
 
+    def _acknowledged(self, nonce: str, deadline: float) -> bool:
+        """Whether the worker took the request: it echoes the request's nonce before the
+        student's code runs, so an earlier call's forged frames cannot pass for it."""
+        ack = wire.decode(wire.read_frame(self._replies, deadline))
+        if ack.get("ack") != nonce:
+            raise wire.WireError("the worker acknowledged another request")
+        return True
+
+    def _guard_pid(self) -> int:
+        if self._guard == -1:
+            self._guard = self.template.next_pid()
+        return self._guard
+
     def _alive(self) -> bool:
         if self._proc is not None:
             return self._proc.poll() is None
         try:
-            with open(f"/proc/{self._guard}/stat", "rb") as stat:
+            with open(f"/proc/{self._guard_pid()}/stat", "rb") as stat:
                 return stat.read().rsplit(b")", 1)[1].split()[0] not in (b"Z", b"X")
         except (OSError, IndexError):
             return False
@@ -332,7 +366,7 @@ class Sandbox:
                 os.killpg(proc.pid, signal.SIGKILL)
             code = proc.wait()
         else:
-            guard, self._guard = self._guard, 0
+            guard, self._guard = self._guard_pid(), 0
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(guard, signal.SIGKILL)  # the guard leads its own session
             for _ in range(2000):  # not our child: wait for the template to reap it

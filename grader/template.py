@@ -75,11 +75,19 @@ class Template:
         )
         theirs.close()
 
-    def spawn(self, config: dict[str, Any], fds: list[int]) -> int:
-        """Fork a worker with `config` and the four descriptors; returns its guard's pid."""
+    def spawn(self, config: dict[str, Any], fds: list[int]) -> None:
+        """Ask for a worker with `config` and the four descriptors; returns at once.
+
+        The template may still be importing numpy: the guard's pid is read with `next_pid`,
+        in the same order, when it is needed.
+        """
         self.start()
         assert self._link is not None
         socket.send_fds(self._link, [json.dumps(config).encode()], fds)
+
+    def next_pid(self) -> int:
+        """The pid of the guard of the oldest spawn whose pid has not been read yet."""
+        assert self._link is not None
         answer = b""
         while len(answer) < 8:
             chunk = self._link.recv(8 - len(answer))

@@ -548,11 +548,6 @@ def test_hanging_functions_cost_two_timeouts_each(
         assert all("timed out 2 times" in o for o in outputs if o not in timed_out), outputs
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="grader bug: proxy.Session._timeout gives each call remaining / (2 x live targets), "
-    "so 17 looping functions spend ~98 s of the 120 s budget (measured), not 'well inside' it",
-)
 def test_every_function_looping_finishes_well_inside_the_budget(
     tmp_path: Path, world: World, honest_cases
 ) -> None:
@@ -791,12 +786,6 @@ def test_output_flood_at_import_costs_its_module_only(
     assert_graded(graded, targets("rnn"), world, honest_cases)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="grader bug: the 16 MiB stdout/stderr cap (sandbox.OUTPUT_CAP, RLIMIT_FSIZE on the "
-    "shared logs/stdout opened in append mode) is per submission, so once one function floods "
-    "it every later print in any other function raises OSError(EFBIG) and fails its cases",
-)
 def test_a_flood_does_not_break_prints_in_other_functions(
     grade_api, world: World, honest_cases, tmp_path: Path
 ) -> None:
@@ -884,12 +873,6 @@ def relu(x):  # answers for itself, then leaves: the worker is dead before the n
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="grader bug: wire._load_array lets np.load preallocate the announced shape, so an "
-    ".npy header claiming 8 TiB raises MemoryError in the trusted process, which neither "
-    "_load_array nor Sandbox.request converts: the case is reported as a grader error",
-)
 def test_npy_blob_announcing_a_huge_shape_is_the_students_failure(
     grade_api, world: World, honest_cases, tmp_path: Path
 ) -> None:
@@ -898,12 +881,6 @@ def test_npy_blob_announcing_a_huge_shape_is_the_students_failure(
     assert_graded(graded, frozenset({"activations.relu"}), world, honest_cases)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="grader bug: MAX_FRAME caps a reply's bytes, not its decoded size: json.loads plus "
-    "wire._from_tree turn 16 MB of '[0],' into ~0.9 GB and ~12 s in the trusted process "
-    "(measured; a 240 MB frame took 12 GB and 112 s), outside every per-call timeout",
-)
 def test_reply_with_a_huge_json_tree_cannot_exhaust_the_grader(
     world: World, honest_cases, tmp_path: Path
 ) -> None:
@@ -915,12 +892,6 @@ def test_reply_with_a_huge_json_tree_cannot_exhaust_the_grader(
     assert_graded(graded, frozenset({"activations.relu"}), world, honest_cases)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="grader bug: a worker that replied and then died is found dead only when the next "
-    "request is sent (Sandbox._send -> BrokenPipeError -> SandboxCrash), and the crash is "
-    "struck against that next, innocent target (proxy.Session._request)",
-)
 def test_a_worker_that_dies_after_replying_costs_only_that_function(
     grade_api, world: World, honest_cases, tmp_path: Path
 ) -> None:
@@ -1263,13 +1234,6 @@ def test_hidden_cases_do_not_echo_student_text(
     assert [o for o in hidden if "EXFIL" in o or "31337" in o] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="grader bug: hidden cases show student-chosen type names: wire._to_tree puts "
-    "type(value).__name__ in the Unsupported message, which proxy._raised turns into a "
-    "StudentRaised without STUDENT_ERROR, so plugin._message shows it in full; and "
-    "plugin._message shows `{function} raised {kind}` with the student's exception class name",
-)
 def test_hidden_cases_do_not_echo_student_type_names(
     grade_api, world: World, honest_cases, tmp_path: Path
 ) -> None:
@@ -1456,13 +1420,6 @@ def conv2d(image, kernel, stride=1, padding=0):
 
 
 @needs_namespaces
-@pytest.mark.xfail(
-    (ROOT / ".git").is_dir(),
-    strict=True,
-    reason="grader bug: grading.hidden_directories() hides only grader/ and solutions/, so in a "
-    "checkout the sandbox reads the reference solutions and the hidden cases from .git "
-    "(`git grep HEAD`, `git grep --cached`, or zlib on .git/objects)",
-)
 def test_the_checkout_around_the_reference_does_not_leak_it(
     grade_api, world: World, honest_cases, tmp_path: Path
 ) -> None:
