@@ -1,21 +1,20 @@
 """Confinement applied inside the sandbox process before any student code runs.
 
 The worker calls `apply` first thing. When the process starts in fresh mount, pid and network
-namespaces (made by `unshare`, see grader/sandbox.py) it is still root there, and it:
+namespaces (made by `unshare`, see grader/sandbox.py) it is still root there, and it builds
+the whole file system the student's code will see, then moves into it (pivot_root):
 
-1. keeps an O_PATH handle on the workspace and on every directory the interpreter needs;
-2. remounts / read-only (inside the namespace only);
-3. covers /tmp, /var/tmp and /dev/shm with small private tmpfs, and every directory the sandbox
-   user could not traverse on the way to the interpreter (e.g. /root, mode 700) with an empty
-   tmpfs into which only the needed directories are bound back, read-only;
-4. covers every hidden directory (the checkout or package holding the reference solutions
-   and hidden cases, /autograder) with an empty read-only tmpfs, binding back only what the
-   interpreter needs, and binds the workspace at /tmp/sandbox;
-5. drops to the sandbox user (supplementary groups cleared, gid before uid), forbids new
-   privileges, and sets the rlimits.
+- /usr, /bin, /lib*, /sbin and /etc, read-only (the system libraries and configuration);
+- the directories of the interpreter and its packages, read-only, at their own paths;
+- the workspace at /tmp/sandbox, writable, and a private /tmp, /dev/shm (small tmpfs);
+- a minimal /dev (null, zero, full, random, urandom) and a /proc of the new pid namespace.
 
-Without namespaces only step 5 applies. Like the worker this file is copied into the sandbox's
-runtime directory and depends on the standard library only.
+Nothing else exists in there: not the grader, the references, the hidden cases, /autograder,
+other checkouts, home directories. Directories listed as hidden that lie inside what is bound
+(the grader and references installed in site-packages) are covered by empty mounts. Then the
+process drops to the sandbox user (supplementary groups cleared, gid before uid), forbids new
+privileges and sets the rlimits; without namespaces only that last step applies. Like the
+worker this file is copied into the sandbox's runtime directory: standard library only.
 """
 
 from __future__ import annotations
@@ -43,6 +42,7 @@ _PR_SET_NO_NEW_PRIVS = 38
 _PR_SET_PDEATHSIG = 1
 _CLONE_NEWNS, _CLONE_NEWPID, _CLONE_NEWNET = 0x00020000, 0x20000000, 0x40000000
 _MS_PRIVATE = 1 << 18
+_SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}.get(os.uname().machine, 155)
 _RLIMITS = {
     "AS": resource.RLIMIT_AS,
     "CPU": resource.RLIMIT_CPU,
@@ -98,61 +98,64 @@ def _can_regain_root() -> bool:
     return True
 
 
-def _build_view(config: dict[str, Any]) -> str:
-    workspace = config["workspace"]
-    reach = sorted({os.path.realpath(p) for p in config.get("reach", []) if os.path.isdir(p)})
-    handles = {path: os.open(path, os.O_PATH | os.O_DIRECTORY) for path in reach}
-    handles[INSIDE] = os.open(workspace, os.O_PATH | os.O_DIRECTORY)
+_SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
+_DEVICES = ("null", "zero", "full", "random", "urandom")
+_MNT_DETACH = 2
 
-    blocked_ancestors = _blocked_ancestors(reach, config.get("uid"))  # before anything is covered
-    _mount(None, "/", None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY | _kept_flags("/"))
-    covers = [p for p in ("/tmp", "/var/tmp", "/dev/shm") if os.path.isdir(p)]
-    for path in covers:
-        _mount("tmpfs", path, "tmpfs", _MS_NOSUID | _MS_NODEV, "size=64m,mode=1777")
-    # Hidden directories first: a directory the interpreter needs (a venv inside the hidden
-    # checkout, say) is bound back into the empty mount just below.
-    hidden = [path for path in config.get("hide", []) if os.path.isdir(path)]
+
+def _build_view(config: dict[str, Any]) -> str:
+    """Build the sandbox's root file system and pivot into it; returns the work directory."""
+    reach = sorted({os.path.realpath(p) for p in config.get("reach", []) if os.path.isdir(p)})
+    sources = {path: os.open(path, os.O_PATH | os.O_DIRECTORY) for path in reach}
+    sources[INSIDE] = os.open(config["workspace"], os.O_PATH | os.O_DIRECTORY)
     quiet = _MS_NOSUID | _MS_NODEV
-    for path in hidden:
-        _mount("tmpfs", path, "tmpfs", quiet, "size=1m,mode=755")
-    for blocked in blocked_ancestors:
-        if not any(blocked.startswith(c + "/") or blocked == c for c in covers):
-            _mount("tmpfs", blocked, "tmpfs", quiet, "size=1m,mode=755")
-    for path, handle in sorted(handles.items()):
-        if _same_dir(path, handle):
-            continue  # still visible as it was
-        os.makedirs(path, mode=0o755, exist_ok=True)
-        _mount(f"/proc/self/fd/{handle}", path, None, _MS_BIND | _MS_REC)
-        # A bind copies the source mount's flags (the root is read-only by now): set them.
-        writable = 0 if path == INSIDE else _MS_RDONLY
-        _mount(None, path, None, _MS_REMOUNT | _MS_BIND | writable | _kept_flags(path))
-    for path in hidden:
-        _mount(None, path, None, _MS_REMOUNT | _MS_RDONLY | quiet)
-    for handle in handles.values():
+
+    # The new root is a tmpfs on a private /tmp: both vanish with the namespace.
+    _mount("tmpfs", "/tmp", "tmpfs", quiet, "size=1m,mode=700")
+    root = "/tmp/root"
+    os.mkdir(root, 0o755)
+    _mount("tmpfs", root, "tmpfs", quiet, "size=1m,mode=755")
+    for path in ("/tmp", "/dev/shm"):
+        os.makedirs(root + path, 0o755)
+        _mount("tmpfs", root + path, "tmpfs", quiet, "size=64m,mode=1777")
+    for path in _SYSTEM:
+        if os.path.islink(path):
+            os.symlink(os.readlink(path), root + path)  # merged /usr: /bin -> usr/bin
+        elif os.path.isdir(path):
+            _bind(path, root + path, read_only=True)
+    for path, handle in sorted(sources.items()):
+        if not os.path.isdir(root + path) or path == INSIDE:
+            _bind(f"/proc/self/fd/{handle}", root + path, read_only=path != INSIDE)
         os.close(handle)
+    for name in _DEVICES:
+        open(f"{root}/dev/{name}", "w").close()  # noqa: SIM115  (a mount point, not a file)
+        _bind(f"/dev/{name}", f"{root}/dev/{name}", read_only=False)
+    os.symlink("/proc/self/fd", f"{root}/dev/fd")
+    os.makedirs(root + "/proc", 0o755)
+    _mount("proc", root + "/proc", "proc", quiet | _MS_NOEXEC)
+    for path in config.get("hide", []):
+        if os.path.isdir(root + path):
+            _mount("tmpfs", root + path, "tmpfs", quiet | _MS_RDONLY, "size=4k,mode=755")
+
+    os.chdir(root)
+    if _libc.syscall(_SYS_PIVOT_ROOT, b".", b".") != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"pivot_root: {os.strerror(err)}")
+    if _libc.umount2(b".", _MNT_DETACH) != 0:  # the old root, now stacked on top
+        err = ctypes.get_errno()
+        raise OSError(err, f"umount old root: {os.strerror(err)}")
+    os.chdir("/")
+    _mount(None, "/", None, _MS_REMOUNT | _MS_RDONLY | quiet)
     return os.path.join(INSIDE, "work")
 
 
-def _blocked_ancestors(paths: list[str], uid: int | None) -> list[str]:
-    """Directories on the way to `paths` that the sandbox user could not traverse."""
-    blocked = set()
-    for path in paths:
-        parts = path.strip("/").split("/")
-        for depth in range(1, len(parts)):
-            ancestor = "/" + "/".join(parts[:depth])
-            info = os.stat(ancestor)
-            if uid is not None and info.st_uid != uid and not info.st_mode & 0o001:
-                blocked.add(ancestor)
-                break
-    return sorted(blocked)
-
-
-def _same_dir(path: str, handle: int) -> bool:
-    try:
-        now, then = os.stat(path), os.fstat(handle)
-    except OSError:
-        return False
-    return (now.st_dev, now.st_ino) == (then.st_dev, then.st_ino)
+def _bind(source: str, target: str, read_only: bool) -> None:
+    if not os.path.exists(target):
+        os.makedirs(target, 0o755)
+    _mount(source, target, None, _MS_BIND | _MS_REC)
+    # A bind keeps the source mount's flags unless remounted with the ones wanted.
+    flags = _MS_REMOUNT | _MS_BIND | (_MS_RDONLY if read_only else 0) | _kept_flags(target)
+    _mount(None, target, None, flags)
 
 
 def _kept_flags(path: str) -> int:
