@@ -1,5 +1,7 @@
 """Public cases for conv.py: Problem 1(a) conv2d, Problem 1(c) conv_layer, and pooling."""
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -56,16 +58,27 @@ def test_conv2d_stride_and_padding(student, expect):
     )
 
 
-@pytest.mark.problem("1c")
-def test_conv_layer_tutorial_batch(student, expect):
-    """conv_layer maps a batch of two 224x224x3 images through 96 11x11 kernels, stride 4"""
+@functools.cache
+def _tutorial_batch() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The 1(c) batch, its expected output and its flipped-kernel output, computed once per
+    process (a batch of submissions reuses them: the biggest reference work of the cases)."""
     # Whole-number pixels and weights: exact results, which also keep the student bundle's
     # recorded answers small (they compress well).
     rng = np.random.default_rng(1109)
     images = rng.integers(0, 4, (2, 224, 224, 3)).astype(float)
     kernels = rng.integers(-1, 2, (96, 11, 11, 3)).astype(float)
-    got = student.conv.conv_layer(images, kernels, stride=4)
     expected = ref.conv_layer(images, kernels, stride=4)
+    flipped = ref.conv_layer(images, kernels[:, ::-1, ::-1], stride=4)
+    for array in (images, kernels, expected, flipped):
+        array.flags.writeable = False  # shared between runs: nothing may change them
+    return images, kernels, expected, flipped
+
+
+@pytest.mark.problem("1c")
+def test_conv_layer_tutorial_batch(student, expect):
+    """conv_layer maps a batch of two 224x224x3 images through 96 11x11 kernels, stride 4"""
+    images, kernels, expected, flipped = _tutorial_batch()
+    got = student.conv.conv_layer(images, kernels, stride=4)
     expect.array(
         got,
         expected,
@@ -74,7 +87,7 @@ def test_conv_layer_tutorial_batch(student, expect):
         misconceptions={
             "the output is channels-first (B, C1, H1, W1); the tutorial's layout is channels-last "
             "(B, H1, W1, C1)": np.moveaxis(expected, 3, 1),
-            FLIPPED: ref.conv_layer(images, kernels[:, ::-1, ::-1], stride=4),
+            FLIPPED: flipped,
         },
     )
 
