@@ -51,7 +51,7 @@ from typing import Any
 
 import yaml
 
-from grader import gradescope
+from grader import gradescope, reports
 from grader.problems import DEFAULT_PATH, ProblemSet, load
 
 SUBMISSION_SUFFIXES = (".py", ".ipynb", ".zip")
@@ -369,7 +369,7 @@ def run(
     _write_grades(out / GRADES, code_ids, ordered)
     chart = write_chart(ordered, problems, out / CHART)
     report = class_report(ordered, problems, out, chart=CHART if chart else None, notes=notes)
-    _write_text(out / REPORT, report)
+    reports.write(report, out / REPORT)
     return summary
 
 
@@ -441,19 +441,7 @@ def _write_grades(path: Path, code_ids: list[str], records: list[dict[str, Any]]
     writer.writerow(["submission", "total", *code_ids, "students"])
     for record in records:
         writer.writerow(_row(record, code_ids))
-    _write_text(path, buffer.getvalue())
-
-
-def _write_text(path: Path, text: str) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    reports.write(buffer.getvalue(), path)
 
 
 class _Progress:

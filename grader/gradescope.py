@@ -1,18 +1,17 @@
 """Results to Gradescope's results.json: the only module that knows Gradescope's keys.
 
-`render` is pure. `write` is the one side effect: a temporary file in the target directory,
-then an atomic rename, so a reader never sees a half-written file and a planted symlink at the
-target is replaced rather than followed.
+`render` is pure. `write` is the one side effect, through `reports.write`: a temporary file in
+the target directory, then an atomic rename, so a reader never sees a half-written file and a
+planted symlink at the target is replaced rather than followed.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from grader import reports
 from grader.scoring import Results
 
 _MAX_OUTPUT = 8000  # characters of one test's output
@@ -72,14 +71,4 @@ def summary(results: Results) -> str:
 
 def write(document: dict[str, Any], path: Path) -> None:
     """Write `document` as strict JSON to `path` atomically."""
-    path = Path(path)
-    text = json.dumps(document, indent=2, allow_nan=False)
-    handle, temporary = tempfile.mkstemp(prefix=".results-", dir=path.parent or ".")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text + "\n")
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    reports.write(json.dumps(document, indent=2, allow_nan=False) + "\n", path)
