@@ -14,7 +14,6 @@ namespace needs `unshare --user`, so those sandboxes start directly instead.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import socket
 import subprocess
@@ -111,8 +110,3 @@ class Template:
         if self._root is not None:
             shutil.rmtree(self._root, ignore_errors=True)
             self._root = None
-
-
-def guard_alive(pid: int) -> bool:
-    """Whether a guard (not our child, so not waitable) still exists."""
-    return os.path.exists(f"/proc/{pid}")
