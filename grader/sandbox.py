@@ -8,16 +8,19 @@ What crosses: requests (module, function name, arguments) go in and replies come
     comparison happens in the trusted process after the reply has been decoded.
 What is hidden: the worker runs `python -I` with a clean environment (single-threaded BLAS,
     MPLBACKEND=Agg, HOME and TMPDIR in its own directory), stdin closed, stdout and stderr
-    captured to capped files. As root it runs as a dedicated unprivileged user, and where the
-    kernel allows it in new pid, mount and network namespaces, where the root filesystem is
-    read-only, /tmp is private, and the directories holding the reference solutions, the
-    hidden cases and /autograder are covered by empty mounts (see grader/confine.py). Without
-    root it uses an unprivileged user namespace for the same view where the kernel allows it.
-What is limited: address space (problems.yaml `memory`), CPU time (the budget), file size,
-    open files, and as the sandbox user the number of processes.
+    captured to capped files. As root it runs as an unprivileged user of its own (concurrent
+    sandboxes never share one) and, where the kernel allows it, in new pid, mount and network
+    namespaces, inside a file system built for it: system directories and the interpreter
+    read-only, its workspace, a private /tmp and /dev, nothing else (see grader/confine.py).
+    Without root it uses an unprivileged user namespace for the same view where it can.
+What is limited: address space (problems.yaml `memory`), CPU time (the budget), file size
+    (so output: a flood is dropped past the cap), open files, and as the sandbox user the
+    number of processes.
 On timeout or crash: the whole process tree is killed with SIGKILL (the process group, the
     pid namespace, and every process of the sandbox user), then a fresh worker is started on
-    the next request. `close` does the same and verifies that no sandbox process is left.
+    the next request. Each request is acknowledged with its nonce before student code runs,
+    so a worker that died after an earlier reply is replaced without blaming this call.
+    `close` kills everything and verifies that no sandbox process is left.
 The level actually reached is reported by `probe()` and recorded in results.json.
 """
 
