@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from grader.problems import DEFAULT_PATH, MODULES, ProblemSet, load
-from grader.sandbox import Sandbox
+from grader.sandbox import Sandbox, probe
 from grader.scoring import Results, score
 from grader.submission import read_submission
 from grader.template import Template
@@ -58,18 +58,19 @@ def grade(
     started = time.monotonic()
     problems = problems or load(DEFAULT_PATH)
     intake = read_submission(Path(submission), MODULES)
+    isolation = probe()
+    own_template = None
+    if template is None and Template(isolation).usable:
+        # Even for one submission: restarts after a timeout then cost a fork, not a start.
+        own_template = template = Template(isolation)
     sandbox = Sandbox(
         sources={module: source.code for module, source in intake.sources.items()},
         memory=max(p.limits.memory for p in problems.problems) * 2**20,
         cpu_seconds=int(problems.limits.budget) + 10,
         hide=hidden_directories(),
+        isolation=isolation,
         template=template,
     )
-    own_template = None
-    if template is None and Template(sandbox.isolation).usable:
-        # Even for one submission: restarts after a timeout then cost a fork, not a start.
-        own_template = template = Template(sandbox.isolation)
-        sandbox.template = template
     unavailable = {m: why for m in MODULES if (why := intake.unavailable(m)) is not None}
     if len(unavailable) < len(MODULES):
         sandbox.start()  # boots while pytest is imported and collects
@@ -85,19 +86,21 @@ def grade(
         if own_template is not None:
             own_template.close()
     leftover = sandbox.leftover_processes()
-    isolation = sandbox.isolation
     extra = {
         "grader_version": GRADER_VERSION,
         "sandbox": isolation.describe(),
         "worker_starts": sandbox.starts,
         "collection_errors": ran.collection_errors,
     }
+    faults = [f"cases that did not load: {error}" for error in ran.collection_errors]
     if leftover:
         extra["leftover_processes"] = len(leftover)
+        faults.append(f"{len(leftover)} sandbox processes survived the cleanup")
     return Results(
         problems=score(problems, ran.outcomes),
         written=tuple(p for p in problems.problems if not p.graded),
         messages=tuple(intake.messages),
         execution_time=time.monotonic() - started,
         extra=extra,
+        faults=tuple(faults),
     )

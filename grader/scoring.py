@@ -67,6 +67,7 @@ class Results:
     messages: tuple[str, ...]  # intake notes and warnings for the student
     execution_time: float
     extra: dict[str, Any] = field(default_factory=dict)  # instructor-only details
+    faults: tuple[str, ...] = ()  # the grader's own failures beyond single cases
 
     @property
     def score(self) -> float:
@@ -86,7 +87,7 @@ class Results:
         errors += [
             f"problem {p.problem.id}: no grading cases" for p in self.problems if not p.tests
         ]
-        return tuple(errors)
+        return (*errors, *self.faults)
 
 
 def score(problems: ProblemSet, outcomes: list[TestOutcome]) -> tuple[ProblemScore, ...]:

@@ -176,3 +176,13 @@ def test_hidden_directories_cover_cases_and_references() -> None:
     """Are the directories holding the cases and the references hidden from the sandbox?"""
     hidden = hidden_directories()
     assert str(ROOT) in hidden  # a checkout: .git, tests and examples hold references too
+
+
+def test_cases_that_do_not_load_are_a_grader_fault(tmp_path: Path) -> None:
+    """Is a broken case file reported as the grader's fault, never as the student's zero?"""
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    (cases / "test_broken.py").write_text("import no_such_module\n", encoding="utf-8")
+    results = grade(ROOT / "solutions", cases=cases)
+    assert any(e.startswith("cases that did not load") for e in results.grader_errors)
+    assert "course staff will check" in gradescope.summary(results)
