@@ -125,9 +125,11 @@ def _probe() -> Isolation:
         notes.append("namespaces unavailable: " + probe_run.stderr.decode(errors="replace")[:200])
     else:
         notes.append("namespaces unavailable: no unshare command")
-    if root and _reachable_by_others(Path(sys.executable).resolve()):
+    if root and all(_reachable_by_others(Path(d)) for d in _interpreter_dirs()):
         notes.append("no private view of the file system or network")
         return Isolation("user", _sandbox_uid(), False, (), tuple(notes))
+    if root:
+        notes.append("the interpreter's directories are not readable by other users")
     notes.append("student code runs as the grading user with resource limits only")
     return Isolation("process", None, False, (), tuple(notes))
 
@@ -160,8 +162,11 @@ def _claim_uid(first: int) -> tuple[int, int]:
     raise RuntimeError(f"more than {MAX_SLOTS} sandboxes at once")
 
 
-def _reachable_by_others(path: Path) -> bool:
-    return all(p.stat().st_mode & 0o001 for p in path.parents)
+def _reachable_by_others(directory: Path) -> bool:
+    """Whether any user can list `directory` and pass through every directory above it."""
+    directory = directory.resolve()
+    readable = directory.stat().st_mode & 0o005 == 0o005
+    return readable and all(p.stat().st_mode & 0o001 for p in directory.parents)
 
 
 @dataclass

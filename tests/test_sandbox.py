@@ -254,3 +254,17 @@ def test_one_output_flood_does_not_break_later_prints(make) -> None:
     assert call(box, "flood")["value"] == 1
     assert call(box, "chatty")["value"] == 2
     assert len(box.output(limit=S.OUTPUT_CAP * 2)) <= S.OUTPUT_CAP
+
+
+def test_the_user_level_is_chosen_only_when_the_interpreter_is_reachable(tmp_path: Path) -> None:
+    """Without namespaces, is code run as the sandbox user only if it can load its packages?"""
+    inner = tmp_path / "private" / "site-packages"
+    inner.mkdir(parents=True)
+    inner.chmod(0o755)
+    (tmp_path / "private").chmod(0o700)
+    assert not S._reachable_by_others(inner)  # a parent the sandbox user cannot pass
+    (tmp_path / "private").chmod(0o755)
+    inner.chmod(0o700)
+    assert not S._reachable_by_others(inner)  # a directory it cannot list
+    if ISOLATION.level == "user":
+        assert all(S._reachable_by_others(Path(d)) for d in S._interpreter_dirs())
