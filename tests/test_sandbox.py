@@ -268,3 +268,24 @@ def test_the_user_level_is_chosen_only_when_the_interpreter_is_reachable(tmp_pat
     assert not S._reachable_by_others(inner)  # a directory it cannot list
     if ISOLATION.level == "user":
         assert all(S._reachable_by_others(Path(d)) for d in S._interpreter_dirs())
+
+
+USERNS = (
+    ISOLATION.unshare[:1] + ("--user", "--map-root-user") + ISOLATION.unshare[1:]
+    if ISOLATION.unshare and "--user" not in ISOLATION.unshare
+    else ISOLATION.unshare
+)
+
+
+@needs_namespaces
+def test_the_unprivileged_user_namespace_level_builds_the_same_view() -> None:
+    """Does the level used without root (a user namespace) give the same minimal view?"""
+    level = S.Isolation("namespaces", None, True, USERNS)
+    hidden = str(ROOT / "solutions")
+    source = f"import os\ndef f():\n    return sorted(os.listdir('/')), os.path.exists({hidden!r})\n"
+    box = S.Sandbox({"conv": source.encode()}, 1 << 30, 60, isolation=level)
+    try:
+        listing, solutions_visible = call(box, "f")["value"]
+    finally:
+        box.close()
+    assert "work" not in listing and "home" not in listing and not solutions_visible
