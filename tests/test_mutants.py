@@ -1,26 +1,26 @@
-"""Mutation tests of the grading cases: realistic student mistakes must be caught, and only there.
+"""Mutation tests through the real grader: realistic mistakes are caught, with their hint, and
+only there.
 
 Each mutant is the reference solutions with one textual change that mirrors a common mistake.
-The grading cases run against it in a subprocess (in-process fixtures, junit report); the
-mutated problem(s) must lose at least one hidden case, the failure must carry the matching
-misconception hint, and every other problem must still pass in full.
+It is graded by `grader.grading.grade` (the sandbox, the plugin, the contracts, the scoring):
+each mutated problem must lose points and carry the mistake's hint on a failed case, and every
+other problem must keep full marks.
 """
 
 from __future__ import annotations
 
-import importlib
-import os
 import shutil
-import subprocess
-import sys
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from grader.grading import grade
+from grader.scoring import Results
+
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
+STUBS = ROOT / "exercises"
 
 
 @dataclass(frozen=True)
@@ -29,11 +29,13 @@ class Mutant:
     module: str  # the solutions module mutated
     edits: tuple[tuple[str, str], ...]  # (old, new) replacements, each applying exactly once
     problems: frozenset[str]  # the problems whose cases must catch it
-    hint: str  # a substring of the misconception hint a failing case must give
+    hint: str  # a substring of the hint (or message) a failed case of each problem must give
+    unwanted: str = ""  # a substring no failed case may give (a message that does not apply)
 
 
-def _mutant(name: str, module: str, edits, problems, hint: str):
-    return pytest.param(Mutant(name, module, tuple(edits), frozenset(problems), hint), id=name)
+def _mutant(name: str, module: str, edits, problems, hint: str, unwanted: str = ""):
+    mutant = Mutant(name, module, tuple(edits), frozenset(problems), hint, unwanted)
+    return pytest.param(mutant, id=name)
 
 
 MUTANTS = [
@@ -207,16 +209,89 @@ MUTANTS = [
         {"grad-clip"},
         "each array was clipped on its own",
     ),
+    # The API's contracts: inputs unchanged, new arrays where promised, floats from integers.
+    _mutant(
+        "relu-in-place",
+        "activations",
+        [(
+            "    return np.maximum(x, 0.0, out=np.empty_like(x))  # out= keeps 0-d results arrays",
+            "    x[x < 0] = 0.0\n    return x",
+        )],
+        {"3"},
+        "relu modified its input array x in place",
+    ),
+    _mutant(
+        "leaky-relu-in-place",
+        "activations",
+        [(
+            "    return np.where(x > 0, x, _alpha(alpha) * x)",
+            "    x[x <= 0] *= _alpha(alpha)\n    return x",
+        )],
+        {"3"},
+        "leaky_relu modified its input array x in place",
+    ),
+    _mutant(
+        "relu-integer-result",
+        "activations",
+        [(
+            '    x = _as_float_array(x, "x")\n'
+            "    return np.maximum(x, 0.0, out=np.empty_like(x))",
+            "    return np.maximum(np.asarray(x), 0)",
+        )],
+        {"3"},
+        "returned an integer array (int64): return floating-point values",
+        unwanted="truncated",
+    ),
+    _mutant(
+        "clip-in-place",
+        "rnn",
+        [(
+            "        return [np.multiply(a, factor, out=np.empty_like(a)) for a in arrays]",
+            "        for a in arrays:\n            a *= factor\n        return arrays",
+        )],
+        {"grad-clip"},
+        "clip_grad_norm modified its input grads in place",
+    ),
+    _mutant(
+        "clip-returns-the-callers-arrays",
+        "rnn",
+        [("    return [a.copy() for a in arrays]\n", "    return list(arrays)\n")],
+        {"grad-clip"},
+        "clip_grad_norm returned arrays that share memory with its input grads",
+    ),
+    _mutant(
+        "integer-tokens",
+        "rnn",
+        [(
+            'image = np.array(_as_float_array(image, "image"))',
+            "image = np.array(image)",
+        )],
+        {"4d"},
+        "returned an integer array (uint8): return floating-point values",
+        unwanted="truncated",
+    ),
+    _mutant(
+        "conv2d-always-raises",
+        "conv",
+        [(
+            '    image = _as_float_array(image, "image")\n'
+            '    kernel = _as_float_array(kernel, "kernel")',
+            '    raise ValueError("not a valid image")',
+        )],
+        {"1a"},
+        "conv2d raised ValueError",
+    ),
+    _mutant(
+        "softmax-global-max",
+        "activations",
+        [(
+            "e = np.exp(z - z.max(axis=axis, keepdims=True))",
+            "e = np.exp(z - z.max())",
+        )],
+        {"softmax"},
+        "subtract each row's own maximum",
+    ),
 ]  # fmt: skip
-
-
-def _problem_of(testcase: ET.Element) -> str:
-    """The problem marker of a junit testcase's test function."""
-    module = importlib.import_module(testcase.get("classname", ""))
-    function = getattr(module, testcase.get("name", "").split("[")[0])
-    marks = getattr(function, "pytestmark", []) + getattr(module, "pytestmark", [])
-    (problem,) = [str(mark.args[0]) for mark in marks if mark.name == "problem"]
-    return problem
 
 
 def _apply(mutant: Mutant, directory: Path) -> None:
@@ -231,36 +306,45 @@ def _apply(mutant: Mutant, directory: Path) -> None:
     target.write_text(source, encoding="utf-8")
 
 
+def _failures(results: Results) -> dict[str, list[str]]:
+    """problem id -> messages of its failed cases."""
+    failed: dict[str, list[str]] = {}
+    for test in results.tests:
+        if not test.outcome.passed:
+            failed.setdefault(test.outcome.problem, []).append(test.outcome.message)
+    return failed
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("mutant", MUTANTS)
 def test_mutant_is_caught_where_it_belongs(mutant: Mutant, tmp_path: Path) -> None:
-    submission = tmp_path / "submission"
-    submission.mkdir()
-    _apply(mutant, submission)
-    report = tmp_path / "report.xml"
-    env = dict(os.environ, TUTORIAL9_SUBMISSION=str(submission))
-    env.pop("PYTEST_ADDOPTS", None)
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "grader/cases", "-q", "-p", "no:cacheprovider",
-         f"--junitxml={report}"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-3000:]
-
-    failed: dict[str, list[tuple[str, str]]] = {}  # problem -> (test id, failure text)
-    for testcase in ET.parse(report).getroot().iter("testcase"):
-        outcomes = [child for child in testcase if child.tag in ("failure", "error", "skipped")]
-        if outcomes:
-            text = outcomes[0].get("message", "") + "\n" + (outcomes[0].text or "")
-            test_id = f"{testcase.get('classname')}::{testcase.get('name')}"
-            failed.setdefault(_problem_of(testcase), []).append((test_id, text))
-
-    unrelated = {
-        p: [t for t, _ in tests] for p, tests in failed.items() if p not in mutant.problems
-    }
+    _apply(mutant, tmp_path)
+    results = grade(tmp_path)
+    assert not results.grader_errors, results.grader_errors
+    failed = _failures(results)
+    unrelated = {p: m for p, m in failed.items() if p not in mutant.problems}
     assert not unrelated, f"cases of unrelated problems failed: {unrelated}"
-    for problem in mutant.problems:
-        hidden = [t for t, _ in failed.get(problem, []) if ".hidden." in t]
-        assert hidden, f"no hidden case of {problem} caught {mutant.name}"
-    texts = [text for tests in failed.values() for _, text in tests]
-    assert any(mutant.hint in text for text in texts), f"no failure hints {mutant.hint!r}"
+    for problem in results.problems:
+        if problem.problem.id in mutant.problems:
+            assert problem.score < problem.max_score, f"{problem.problem.id} kept full marks"
+            messages = failed[problem.problem.id]
+            assert any(mutant.hint in m for m in messages), (problem.problem.id, messages)
+            if mutant.unwanted:
+                assert not any(mutant.unwanted in m for m in messages), messages
+        else:
+            assert problem.score == problem.max_score, problem.problem.id
+    assert results.score < results.max_score
+
+
+@pytest.mark.slow
+def test_a_submission_that_always_raises_scores_zero(tmp_path: Path) -> None:
+    """Refusing every call (ValueError everywhere) earns nothing from the raises-cases."""
+    for path in STUBS.glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        (tmp_path / path.name).write_text(
+            source.replace("raise NotImplementedError(", "raise ValueError("), encoding="utf-8"
+        )
+    results = grade(tmp_path)
+    assert not results.grader_errors, results.grader_errors
+    assert [p.score for p in results.problems] == [0.0] * len(results.problems)
+    assert results.score == 0.0
