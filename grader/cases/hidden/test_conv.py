@@ -124,7 +124,12 @@ def test_conv2d_rejects_invalid_arguments(
     rng = np.random.default_rng(105)
     image, kernel = rng.standard_normal((4, 5)), rng.standard_normal((2, 3))
     got = student.conv.conv2d(image, kernel)
-    expect.array(got, ref.conv2d(image, kernel), "conv2d(image, kernel)")
+    expect.array(
+        got,
+        ref.conv2d(image, kernel),
+        "conv2d(image, kernel)",
+        misconceptions={FLIPPED: ref.conv2d(image, kernel[::-1, ::-1])},
+    )
     expect.raises(
         ValueError,
         lambda: student.conv.conv2d(np.ones(image_shape), np.ones(kernel_shape), **options),
@@ -204,7 +209,12 @@ def test_conv_layer_rejects_channel_mismatch(student, expect):
     rng = np.random.default_rng(114)
     images, kernels = rng.standard_normal((2, 5, 5, 3)), rng.standard_normal((4, 3, 3, 3))
     got = student.conv.conv_layer(images, kernels)
-    expect.array(got, ref.conv_layer(images, kernels), "conv_layer(images, kernels)")
+    expect.array(
+        got,
+        ref.conv_layer(images, kernels),
+        "conv_layer(images, kernels)",
+        misconceptions={FLIPPED: ref.conv_layer(images, kernels[:, ::-1, ::-1])},
+    )
     expect.raises(
         ValueError,
         lambda: student.conv.conv_layer(images, kernels[..., :2]),
