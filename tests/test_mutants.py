@@ -9,7 +9,11 @@ other problem must keep full marks.
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -700,21 +704,34 @@ def test_a_submission_that_always_raises_scores_zero(tmp_path: Path) -> None:
     assert results.score == 0.0
 
 
-def test_every_hint_has_a_mutant(monkeypatch: pytest.MonkeyPatch) -> None:
+_RECORD_HINTS = """
+import json, sys
+import pytest
+from grader import checks
+
+labels = set()
+for name in ("array", "array_list", "integer", "number", "text", "shape_tuple", "mapping"):
+    def record(self, *args, _method=getattr(checks.Expect, name), **kwargs):
+        labels.update(kwargs.get("misconceptions") or {})
+        return _method(self, *args, **kwargs)
+    setattr(checks.Expect, name, record)
+code = pytest.main(["grader/cases", "-q", "-p", "no:cacheprovider"])
+print(json.dumps({"code": int(code), "labels": sorted(labels)}))
+"""
+
+
+def test_every_hint_has_a_mutant() -> None:
     """Is every misconception hint of the cases checked by a mutant above?"""
-    from grader import checks
-
-    labels: set[str] = set()
-    for name in ("array", "array_list", "integer", "number", "text", "shape_tuple", "mapping"):
-        method = getattr(checks.Expect, name)
-
-        def record(self, *args, _method=method, **kwargs):
-            labels.update(kwargs.get("misconceptions") or {})
-            return _method(self, *args, **kwargs)
-
-        monkeypatch.setattr(checks.Expect, name, record)
-    monkeypatch.setenv("TUTORIAL9_SUBMISSION", str(SOLUTIONS))
-    assert pytest.main([str(ROOT / "grader" / "cases"), "-q", "-p", "no:cacheprovider"]) == 0
+    # In a subprocess: the in-process fixtures import the reference modules as `conv`, ...
+    env = dict(os.environ, TUTORIAL9_SUBMISSION=str(SOLUTIONS))
+    env.pop("PYTEST_ADDOPTS", None)
+    run = subprocess.run(
+        [sys.executable, "-c", _RECORD_HINTS],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    report = json.loads(run.stdout.strip().splitlines()[-1])
+    assert report["code"] == 0, run.stdout[-2000:]
+    labels = report["labels"]
     hints = [param.values[0].hint for param in MUTANTS]
     assert len(labels) > 50
     assert [label for label in labels if not any(hint in label for hint in hints)] == []
