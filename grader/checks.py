@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn
 
 import numpy as np
@@ -102,6 +102,7 @@ class Expect:
         if problem is not None:
             headline, details = problem
             label = _array_hint(arr, exp, misconceptions, self.rtol, self.atol)
+            label = label or _truncated(arr, exp)
             self._fail(what, headline, details=details, inputs=inputs, hint=_looks_like(label))
         return arr
 
@@ -151,6 +152,7 @@ class Expect:
                     ):
                         hint = _looks_like(label)
                         break
+                hint = hint or _looks_like(_truncated(arr, exp))
                 self._fail(f"{what}[{i}]", headline, details=details, inputs=inputs, hint=hint)
         return arrs
 
@@ -208,12 +210,7 @@ class Expect:
                 _show_pair(exp, arr),
             )
         if kind in "iu":
-            return (
-                f"returned an integer array ({arr.dtype}); results should be floating point. "
-                "An integer output array also truncates values (np.zeros_like of an integer "
-                "input is integer).",
-                _show_pair(exp, arr),
-            )
+            return _integer_headline(arr), _show_pair(exp, arr)
         if kind == "c":
             return "returned a complex array; results should be real numbers.", []
         values = arr.astype(np.float64)
@@ -239,6 +236,39 @@ class Expect:
             details += _show_pair(exp, arr)
             return headline, details
         return None
+
+    # ---------------------------------------------------------------------------- errors
+
+    def raises(
+        self,
+        error: type[Exception],
+        call: Callable[[], Any],
+        what: str,
+        *,
+        reason: str,
+        inputs: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Check that `call()` raises `error`; any other exception propagates unchanged.
+
+        Args:
+            error: the exception class the API documents, e.g. ValueError.
+            call: calls the student function with the invalid arguments.
+            what: safe label (see `array`), e.g. "conv2d(image, kernel, stride=0)".
+            reason: what is invalid, completing "... instead of raising ValueError", e.g.
+                "for a stride of 0"; shown for hidden cases too, so it names the kind of
+                invalid argument, never its value.
+            inputs: shown only when revealing.
+        """
+        __tracebackhide__ = True
+        try:
+            call()
+        except error:
+            return
+        self._fail(
+            what,
+            f"returned a value instead of raising {error.__name__} {reason}.",
+            inputs=inputs,
+        )
 
     # ---------------------------------------------------------------------------- scalars
 
@@ -612,6 +642,30 @@ def _wrong_type(actual: Any, wanted: str, entry: str = "") -> str:
 def _base_shape(array: np.ndarray) -> tuple[int, ...]:
     """The shape of an ndarray, read with ndarray's own descriptor (a subclass may override it)."""
     return np.ndarray.shape.__get__(array)
+
+
+def _integer_headline(arr: np.ndarray) -> str:
+    return (
+        f"returned an integer array ({arr.dtype}): return floating-point values "
+        "(e.g. result.astype(float))."
+    )
+
+
+TRUNCATED = (
+    "the values were truncated to whole numbers: the output array took the integer dtype of "
+    "the input (np.zeros_like or np.empty_like of an integer input is integer; create it with "
+    "dtype=float)"
+)
+
+
+def _truncated(arr: np.ndarray, exp: np.ndarray) -> str | None:
+    """The truncation hint, when an integer result is the expected one cut to whole numbers."""
+    if arr.dtype.kind not in "iu" or arr.shape != exp.shape or (exp == np.round(exp)).all():
+        return None
+    values = arr.astype(np.float64)
+    if np.array_equal(values, np.trunc(exp)) or np.array_equal(values, np.floor(exp)):
+        return TRUNCATED
+    return None
 
 
 def _nonfinite_headline(values: np.ndarray, bad: np.ndarray) -> str:

@@ -48,6 +48,7 @@ class Problem:
     points: float
     targets: tuple[str, ...]  # "module.name" of every exercise the problem grades
     limits: Limits
+    returns_new_arrays: bool = False  # results must not share memory with any input
 
     @property
     def graded(self) -> bool:
@@ -125,7 +126,7 @@ def parse(raw: Any, path: Path) -> ProblemSet:
 
 
 def _problem(raw: Any, index: int, defaults: Limits, where: str) -> Problem:
-    keys = {"id", "title", "statement", "kind", "points", "targets", "limits"}
+    keys = {"id", "title", "statement", "kind", "points", "targets", "limits", "returns_new_arrays"}
     item = _mapping(raw, f"{where}: problem #{index + 1}", keys)
     problem_id = item.get("id")
     if isinstance(problem_id, int) and not isinstance(problem_id, bool):
@@ -156,6 +157,11 @@ def _problem(raw: Any, index: int, defaults: Limits, where: str) -> Problem:
                     f"{', '.join(MODULES)}"
                 )
     limits = _limits(item.get("limits", {}), defaults, f"{at}: 'limits'", allow_budget=False)
+    new_arrays = item.get("returns_new_arrays", False)
+    if type(new_arrays) is not bool:
+        raise ProblemsError(f"{at}: 'returns_new_arrays' must be true or false, got {new_arrays!r}")
+    if new_arrays and kind != "code":
+        raise ProblemsError(f"{at}: 'returns_new_arrays' is only for code problems")
     return Problem(
         id=problem_id,
         title=_text(item, "title", at),
@@ -164,6 +170,7 @@ def _problem(raw: Any, index: int, defaults: Limits, where: str) -> Problem:
         points=float(points),
         targets=tuple(targets),
         limits=limits,
+        returns_new_arrays=new_arrays,
     )
 
 

@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from grader import contracts
 from grader.problems import MODULES, Problem, ProblemSet
 from grader.sandbox import Sandbox, SandboxCrash, SandboxError, SandboxTimeout
 
@@ -60,6 +61,10 @@ class GivenUp(StudentFailure):
 
 class BudgetExhausted(StudentFailure):
     """The whole-submission time budget is spent."""
+
+
+class BrokeContract(StudentFailure):
+    """The call returned, but changed its inputs or returned them where new arrays are due."""
 
 
 class StudentRaised(StudentFailure):
@@ -107,6 +112,9 @@ class Session:
         values = {"args": list(args), "kwargs": dict(kwargs)}
         memory = problem.limits.memory * 2**20
         reply = self._request(target, problem, {"op": "call", "memory": memory}, values)
+        failure = contracts.broken(target, problem.returns_new_arrays, reply, args, kwargs)
+        if failure is not None:
+            raise BrokeContract(*failure)
         return reply.get("value")
 
     def _request(

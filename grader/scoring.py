@@ -1,11 +1,17 @@
 """Outcomes to scores: pure functions, points only from problems.yaml.
 
-A code problem's points are shared equally by its grading cases. A problem with no cases at
-all (the cases did not load) scores 0 and is flagged as a grader error rather than hidden.
+A code problem's points are shared by its grading cases as equally as the written precision
+(DECIMALS places) allows: the shares are whole numbers of 10**-DECIMALS points, apportioned by
+largest remainder, so they add up to the problem's points exactly (2 points over 13 cases is
+six cases of 0.1539 and seven of 0.1538). Every total is the sum of the scores it is made of,
+added in those whole units: the tests' scores add up to their problem's, the problems' to the
+submission's, exactly as shown. A problem with no cases at all (the cases did not load) scores
+0 and is flagged as a grader error rather than hidden.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,15 +40,11 @@ class ProblemScore:
 
     @property
     def score(self) -> float:
-        # From the pass count, not the rounded shares, so 3 of 3 cases give exactly the points.
-        if not self.tests:
-            return 0.0
-        passed = sum(t.outcome.passed for t in self.tests)
-        return _round(self.problem.points * passed / len(self.tests))
+        return total(t.score for t in self.tests)
 
     @property
     def max_score(self) -> float:
-        return self.problem.points
+        return _round(self.problem.points)
 
     @property
     def reason(self) -> str:
@@ -71,11 +73,11 @@ class Results:
 
     @property
     def score(self) -> float:
-        return _round(sum(p.score for p in self.problems))
+        return total(p.score for p in self.problems)
 
     @property
     def max_score(self) -> float:
-        return _round(sum(p.max_score for p in self.problems))
+        return total(p.max_score for p in self.problems)
 
     @property
     def tests(self) -> tuple[TestScore, ...]:
@@ -97,19 +99,48 @@ def score(problems: ProblemSet, outcomes: list[TestOutcome]) -> tuple[ProblemSco
         if not problem.graded:
             continue
         mine = [o for o in outcomes if o.problem == problem.id]
-        share = problem.points / len(mine) if mine else 0.0
+        shares = apportion(problem.points, len(mine))
         tests = tuple(
             TestScore(
                 number=f"{problem.id}.{k}",
                 outcome=outcome,
-                score=_round(share) if outcome.passed else 0.0,
-                max_score=_round(share),
+                score=share if outcome.passed else 0.0,
+                max_score=share,
             )
-            for k, outcome in enumerate(mine, start=1)
+            for k, (outcome, share) in enumerate(zip(mine, shares, strict=True), start=1)
         )
         result.append(ProblemScore(problem=problem, tests=tests))
     return tuple(result)
 
 
+DECIMALS = 4  # places of every score written
+_UNIT = 10**DECIMALS  # whole units per point
+
+
+def apportion(points: float, count: int) -> tuple[float, ...]:
+    """`points` split into `count` shares of DECIMALS places that add up to it exactly.
+
+    Every share is the equal share rounded down to a whole unit; the units left over go one
+    each to the first shares (all remainders are equal, so largest remainder is first come).
+
+    >>> apportion(2, 13)[:7]
+    (0.1539, 0.1539, 0.1539, 0.1539, 0.1539, 0.1539, 0.1538)
+    """
+    if count <= 0:
+        return ()
+    units = _units(points)
+    base, left = divmod(units, count)
+    return tuple((base + (k < left)) / _UNIT for k in range(count))
+
+
+def total(scores: Iterable[float]) -> float:
+    """The exact sum of scores of DECIMALS places, as written with DECIMALS places."""
+    return sum(_units(s) for s in scores) / _UNIT
+
+
+def _units(value: float) -> int:
+    return round(value * _UNIT)
+
+
 def _round(value: float) -> float:
-    return round(value, 4)
+    return round(value, DECIMALS)

@@ -21,6 +21,8 @@ import sys
 import traceback
 from typing import Any
 
+import numpy as np
+
 _MAX_TEXT = 4000  # characters of an exception message or traceback sent back
 
 
@@ -133,12 +135,121 @@ def _serve(request: dict[str, Any], wire: Any, memory_hard: int) -> bytes:
         memory = request.get("memory")
         if memory and memory_hard != resource.RLIM_INFINITY:
             resource.setrlimit(resource.RLIMIT_AS, (min(memory, memory_hard), memory_hard))
-        result = value(*request["args"], **request["kwargs"])
-        return wire.encode({"ok": True}, {"value": result})
+        args, kwargs = request["args"], request["kwargs"]
+        kept = _snapshot([args, kwargs])  # before the call: the API forbids changing inputs
+        result = value(*args, **kwargs)
+        contract = _contract(kept, [args, kwargs], result)
+        return wire.encode({"ok": True, **contract}, {"value": result})
     except wire.Unsupported as exc:
         return wire.encode({"ok": False, "error": _describe(exc, unsupported=True)})
     except BaseException as exc:  # noqa: BLE001  (student code may raise anything)
         return wire.encode({"ok": False, "error": _describe(exc)})
+
+
+# ------------------------------------------------------------------ the call contract
+# Paths name a place in the call's arguments or result: [0] is the first positional argument,
+# ["alpha"] the keyword argument alpha, [0, 1] the second item of the first argument. Only
+# trusted types are inspected here (the decoded arguments, and ndarray/list/tuple/dict of the
+# result by exact type), with ndarray's own methods, which student code cannot replace.
+
+_MAX_PATHS = 16  # reported places of each kind
+
+
+def _snapshot(value: Any) -> Any:
+    """A deep copy of decoded arguments: arrays copied, containers rebuilt."""
+    kind = type(value)
+    if kind is np.ndarray:
+        return value.copy()
+    if kind is list or kind is tuple:
+        return kind(_snapshot(item) for item in value)
+    if kind is dict:
+        return {key: _snapshot(item) for key, item in value.items()}
+    return value  # None, bool, int, float, str: immutable
+
+
+def _contract(kept: Any, live: Any, result: Any) -> dict[str, Any]:
+    """{"mutated": argument paths changed by the call, "shared": [result path, argument path]
+    of returned arrays that share memory with an argument}; empty lists are left out."""
+    mutated: list[list[Any]] = []
+    try:
+        _changes(kept, live, [], mutated)
+    except Exception:  # noqa: BLE001  (a changed argument may hold anything by now)
+        mutated.append([])
+    shared: list[list[list[Any]]] = []
+    try:
+        inputs = list(_arrays(live, [], 0))
+        if inputs:
+            for where, array in _arrays(result, [], 0):
+                for source, other in inputs:
+                    if len(shared) < _MAX_PATHS and _overlap(array, other):
+                        shared.append([where, source])
+                        break
+    except Exception:  # noqa: BLE001  (a student object's containers may misbehave)
+        pass
+    report: dict[str, Any] = {}
+    if mutated:
+        report["mutated"] = [path[1:] for path in mutated[:_MAX_PATHS]]  # drop [args, kwargs]
+    if shared:
+        report["shared"] = [[where, source[1:]] for where, source in shared]
+    return report
+
+
+def _changes(kept: Any, live: Any, path: list[Any], found: list[list[Any]]) -> None:
+    """Append the path of every place where `live` no longer equals the snapshot `kept`."""
+    kind = type(kept)
+    if type(live) is not kind:
+        found.append(path)
+    elif kind is np.ndarray:
+        if not _same_array(kept, live):
+            found.append(path)
+    elif kind is list or kind is tuple:
+        if len(live) != len(kept):
+            found.append(path)
+        else:
+            for index, (old, new) in enumerate(zip(kept, live, strict=True)):
+                _changes(old, new, [*path, index], found)
+    elif kind is dict:
+        if list(live) != list(kept):
+            found.append(path)
+        else:
+            for key, old in kept.items():
+                _changes(old, dict.__getitem__(live, key), [*path, key], found)
+    elif not (live == kept or (live != live and kept != kept)):  # NaN stays NaN
+        found.append(path)
+
+
+def _same_array(kept: np.ndarray, live: np.ndarray) -> bool:
+    """Same shape, dtype and values (exactly; NaN equals NaN)."""
+    if live.shape != kept.shape or live.dtype != kept.dtype:
+        return False
+    if live.tobytes() == kept.tobytes():
+        return True
+    with np.errstate(invalid="ignore"):
+        equal = (live == kept) | ((live != live) & (kept != kept))
+    return bool(equal.all())
+
+
+def _arrays(value: Any, path: list[Any], depth: int) -> Any:
+    """(path, array) of every ndarray in a nest of lists, tuples and dicts."""
+    kind = type(value)
+    if isinstance(value, np.ndarray):
+        yield path, value
+    elif depth < 8 and (kind is list or kind is tuple):
+        for index, item in enumerate(value):
+            yield from _arrays(item, [*path, index], depth + 1)
+    elif depth < 8 and kind is dict:
+        for key, item in value.items():
+            if type(key) is str:
+                yield from _arrays(item, [*path, key], depth + 1)
+
+
+def _overlap(result: np.ndarray, argument: np.ndarray) -> bool:
+    if not np.may_share_memory(result, argument):
+        return False
+    try:
+        return bool(np.shares_memory(result, argument, max_work=100_000))
+    except Exception:  # noqa: BLE001  (too hard to decide exactly: the bounds overlap)
+        return True
 
 
 class _Capped(io.TextIOBase):

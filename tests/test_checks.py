@@ -569,3 +569,59 @@ def test_hidden_messages_never_echo_what_the_student_returned(hidden, method, ac
     assert "987654321" not in text and "0.987" not in text
     if method == "array":
         assert "13" not in text
+
+
+@pytest.mark.parametrize(
+    "actual, expected, truncated",
+    [
+        pytest.param([1, 2, 0], [1.5, 2.75, -0.5], True, id="truncated"),
+        pytest.param([1, 2, -1], [1.5, 2.75, -0.5], True, id="floored"),
+        pytest.param([1, 3, 0], [1.0, 3.0, 0.0], False, id="right-values"),
+        pytest.param([7, 7, 7], [1.5, 2.75, -0.5], False, id="wrong-values"),
+    ],
+)
+def test_integer_results_name_truncation_only_when_it_happened(hidden, actual, expected, truncated):
+    text = message(hidden.array, np.array(actual), np.array(expected), "relu(x)")
+    assert text.startswith("relu(x): returned an integer array (int64): return floating-point")
+    assert ("truncated" in text) is truncated
+    lines = text.splitlines()
+    assert lines[-1].startswith("Hint: it looks like the values were truncated") is truncated
+
+
+def test_array_list_names_truncated_integer_arrays(hidden):
+    text = message(hidden.array_list, [np.array([1, 0])], [np.array([1.5, 0.25])], "clip")
+    assert "integer array" in text and "Hint: it looks like the values were truncated" in text
+
+
+def _returns(value):
+    return lambda: value
+
+
+def _raises(error):
+    def call():
+        raise error
+
+    return call
+
+
+def test_raises_passes_only_for_the_documented_exception(public, hidden):
+    public.raises(ValueError, _raises(ValueError("no")), "f(x)", reason="for x = 0")
+    with pytest.raises(TypeError):  # another exception propagates as it is
+        hidden.raises(ValueError, _raises(TypeError("no")), "f(x)", reason="for x = 0")
+
+
+def test_raises_says_in_plain_words_that_a_value_came_back(public, hidden):
+    inputs = {"stride": 0}
+    text = message(public.raises, ValueError, _returns(3), "conv2d(image, kernel, stride=0)",
+                   reason="for a stride of 0", inputs=inputs)  # fmt: skip
+    assert text.startswith(
+        "conv2d(image, kernel, stride=0): returned a value instead of raising ValueError for a "
+        "stride of 0."
+    )
+    assert "stride = 0" in text and "DID NOT RAISE" not in text
+    text = message(hidden.raises, ValueError, _returns(3), "conv2d(image, kernel, stride)",
+                   reason="for a stride of 0", inputs=inputs)  # fmt: skip
+    assert text == (
+        "conv2d(image, kernel, stride): returned a value instead of raising ValueError for a "
+        "stride of 0."
+    )

@@ -75,6 +75,13 @@ def test_targets_cover_the_whole_api(shipped: P.ProblemSet) -> None:
     }  # fmt: skip
 
 
+def test_only_grad_clip_promises_new_arrays(shipped: P.ProblemSet) -> None:
+    """Is memory sharing failed exactly where the statement promises new arrays?"""
+    promised = [p.id for p in shipped.problems if p.returns_new_arrays]
+    assert promised == ["grad-clip"]
+    assert "(as new arrays)" in shipped.problem("grad-clip").statement
+
+
 def test_objects_are_frozen(shipped: P.ProblemSet) -> None:
     """Can grading code change a loaded problem by accident?"""
     with pytest.raises(AttributeError):
@@ -166,6 +173,18 @@ _DELETE = object()
         ),
         pytest.param(
             "limits", {"memroy": 5}, "p.yaml: 'limits': unknown key 'memroy'", id="typo-limit"
+        ),
+        pytest.param(
+            "problems/0/returns_new_arrays",
+            "yes",
+            "problem '1a': 'returns_new_arrays' must be true or false",
+            id="new-arrays-not-bool",
+        ),
+        pytest.param(
+            "problems/1/returns_new_arrays",
+            True,
+            "problem 'w': 'returns_new_arrays' is only for code problems",
+            id="new-arrays-written",
         ),
         pytest.param("problems/1/id", "1a", "problem '1a': duplicate 'id'", id="duplicate"),
         pytest.param("problems", [], "'problems' must be a non-empty list", id="no-problems"),

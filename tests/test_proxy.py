@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from grader import proxy as P
@@ -241,3 +243,22 @@ def test_plugin_messages_of_hidden_cases_carry_nothing_the_student_chose() -> No
     crash = P.Crashed("conv2d crashed", detail=f"exit status {canary}")
     assert _message(crash, visible=False) == ("conv2d crashed", False)
     assert canary in _message(crash, visible=True)[0]
+
+
+def test_a_call_that_changed_its_input_fails_with_a_contract_message() -> None:
+    """Does a worker's mutation report turn into a failure naming the parameter?"""
+    reply = {"ok": True, "value": [[0.0]], "mutated": [[0]]}
+    s, _ = session({("call", "conv.conv2d"): reply})
+    with pytest.raises(P.BrokeContract, match="conv2d modified its input array image in place"):
+        P.StudentProxy(s, CONV).conv.conv2d(np.zeros((1, 1)), np.ones((1, 1)))
+
+
+def test_shared_memory_fails_only_for_problems_that_promise_new_arrays() -> None:
+    """Is a result that shares memory with an input a failure only where promised?"""
+    reply = {"ok": True, "value": [[0.0]], "shared": [[[], [0]]]}
+    s, _ = session({("call", "conv.conv2d"): reply})
+    image = np.zeros((1, 1))
+    assert P.StudentProxy(s, CONV).conv.conv2d(image, image) == [[0.0]]
+    strict = replace(CONV, returns_new_arrays=True)
+    with pytest.raises(P.BrokeContract, match="share memory with its input image"):
+        P.StudentProxy(s, strict).conv.conv2d(image, image)

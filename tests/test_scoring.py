@@ -11,7 +11,7 @@ import pytest
 from grader import gradescope
 from grader.outcomes import TestOutcome
 from grader.problems import Limits, Problem, ProblemSet
-from grader.scoring import Results, score
+from grader.scoring import Results, apportion, score, total
 
 
 def _problem(pid: str, points: float, kind: str = "code") -> Problem:
@@ -36,10 +36,43 @@ def test_points_are_shared_equally_and_numbered_per_problem() -> None:
                               _outcome("2", True)])  # fmt: skip
     first, second = scores
     assert [t.number for t in first.tests] == ["1a.1", "1a.2", "1a.3"]
-    assert [t.max_score for t in first.tests] == [0.6667] * 3
-    assert [t.score for t in first.tests] == [0.6667, 0.0, 0.6667]
+    assert [t.max_score for t in first.tests] == [0.6667, 0.6667, 0.6666]
+    assert [t.score for t in first.tests] == [0.6667, 0.0, 0.6666]
     assert first.score == 1.3333 and first.max_score == 2
     assert second.score == 1.0
+
+
+@pytest.mark.parametrize(
+    "points, count, shares",
+    [
+        pytest.param(2, 13, (0.1539,) * 6 + (0.1538,) * 7, id="2-over-13"),
+        pytest.param(1, 3, (0.3334, 0.3333, 0.3333), id="1-over-3"),
+        pytest.param(2, 4, (0.5,) * 4, id="even"),
+        pytest.param(1.5, 7, (0.2143,) * 6 + (0.2142,), id="fractional-points"),
+        pytest.param(2, 0, (), id="no-cases"),
+    ],
+)
+def test_apportion_splits_points_exactly_at_four_decimals(points, count, shares) -> None:
+    """Do the shares differ by at most one unit and add up to the points, as written?"""
+    assert apportion(points, count) == shares
+    assert total(shares) == (points if count else 0)
+
+
+def test_tests_add_up_to_their_problem_and_problems_to_the_total() -> None:
+    """Is every total the exact sum of the scores it is shown with (the issue's 1b: 13 cases)?"""
+    problems = ProblemSet("t", (_problem("1b", 2), _problem("4d", 2)), Limits(), Path("p"))
+    outcomes = [_outcome("1b", k % 3 != 0) for k in range(13)]  # 8 of 13 pass
+    outcomes += [_outcome("4d", k != 1) for k in range(7)]  # 6 of 7 pass
+    results = Results(score(problems, outcomes), (), (), 0.1)
+    document = gradescope.render(results)
+    shown = [test["score"] for test in document["tests"]]
+    maxima = [test["max_score"] for test in document["tests"]]
+    assert total(maxima) == 4.0 and results.max_score == 4.0
+    assert total(shown) == document["score"] == results.score
+    first, second = results.problems
+    assert first.score == total(t.score for t in first.tests) == 1.2308  # 0.1539 * 4 + 0.1538 * 4
+    assert second.score == 1.7143  # 0.2858 + 0.2857 * 5
+    assert results.score == 2.9451
 
 
 def test_all_passed_gives_exactly_the_points() -> None:

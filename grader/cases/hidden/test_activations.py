@@ -15,6 +15,13 @@ def _naive_softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
         return e / e.sum(axis=axis, keepdims=True)
 
 
+def _global_max_softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
+    """softmax after subtracting one maximum of the whole array: rows far below it give 0/0."""
+    with np.errstate(under="ignore", invalid="ignore", divide="ignore"):
+        e = np.exp(z - z.max())
+        return e / e.sum(axis=axis, keepdims=True)
+
+
 def _inputs_with_zeros(seed: int) -> np.ndarray:
     """A (4, 5) array of mixed signs with some exact zeros."""
     x = np.random.default_rng(seed).standard_normal((4, 5))
@@ -117,6 +124,10 @@ def test_softmax_large_inputs(student, expect):
         misconceptions={
             "exp overflowed: subtract the maximum along the axis before exponentiating (the "
             "result does not change)": _naive_softmax(z),
+            "one maximum of the whole array was subtracted; subtract each row's own maximum "
+            "(z.max(axis=axis, keepdims=True)), or a row far below it underflows to 0 / 0 = NaN": (
+                _global_max_softmax(z)
+            ),
         },
     )
 

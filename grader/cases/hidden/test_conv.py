@@ -107,19 +107,35 @@ def test_conv2d_kernel_fits_only_after_padding(student, expect):
 
 @pytest.mark.problem("1a")
 @pytest.mark.parametrize(
-    "image_shape, kernel_shape, options",
+    "image_shape, kernel_shape, options, reason",
     [
-        pytest.param((3, 3), (4, 2), {}, id="kernel-larger-than-image"),
-        pytest.param((4, 4), (2, 2), {"stride": 0}, id="stride-0"),
-        pytest.param((4, 4, 3), (2, 2), {}, id="3-d-image"),
+        pytest.param(
+            (3, 3), (4, 2), {}, "for a kernel taller than the image", id="kernel-larger-than-image"
+        ),
+        pytest.param((4, 4), (2, 2), {"stride": 0}, "for a stride of 0", id="stride-0"),
+        pytest.param((4, 4, 3), (2, 2), {}, "for a 3-D image", id="3-d-image"),
     ],
 )
-def test_conv2d_rejects_invalid_arguments(student, image_shape, kernel_shape, options):
-    """conv2d raises ValueError for invalid arguments"""
-    image = np.ones(image_shape)
-    kernel = np.ones(kernel_shape)
-    with pytest.raises(ValueError):
-        student.conv.conv2d(image, kernel, **options)
+def test_conv2d_rejects_invalid_arguments(
+    student, expect, image_shape, kernel_shape, options, reason
+):
+    """conv2d computes a valid call, and raises ValueError for invalid arguments"""
+    # Refusing everything must not pay: the same case needs a right answer first.
+    rng = np.random.default_rng(105)
+    image, kernel = rng.standard_normal((4, 5)), rng.standard_normal((2, 3))
+    got = student.conv.conv2d(image, kernel)
+    expect.array(
+        got,
+        ref.conv2d(image, kernel),
+        "conv2d(image, kernel)",
+        misconceptions={FLIPPED: ref.conv2d(image, kernel[::-1, ::-1])},
+    )
+    expect.raises(
+        ValueError,
+        lambda: student.conv.conv2d(np.ones(image_shape), np.ones(kernel_shape), **options),
+        "conv2d(image, kernel" + "".join(f", {key}" for key in options) + ")",
+        reason=reason,
+    )
 
 
 # ------------------------------------------------------------------------ Problem 1(c)
@@ -188,12 +204,23 @@ def test_conv_layer_stride_and_padding_pairs(student, expect):
 
 
 @pytest.mark.problem("1c")
-def test_conv_layer_rejects_channel_mismatch(student):
-    """conv_layer raises ValueError when kernels and images have different channel counts"""
-    images = np.ones((2, 5, 5, 3))
-    kernels = np.ones((4, 3, 3, 2))
-    with pytest.raises(ValueError):
-        student.conv.conv_layer(images, kernels)
+def test_conv_layer_rejects_channel_mismatch(student, expect):
+    """conv_layer computes a valid call, and raises ValueError for mismatched channel counts"""
+    rng = np.random.default_rng(114)
+    images, kernels = rng.standard_normal((2, 5, 5, 3)), rng.standard_normal((4, 3, 3, 3))
+    got = student.conv.conv_layer(images, kernels)
+    expect.array(
+        got,
+        ref.conv_layer(images, kernels),
+        "conv_layer(images, kernels)",
+        misconceptions={FLIPPED: ref.conv_layer(images, kernels[:, ::-1, ::-1])},
+    )
+    expect.raises(
+        ValueError,
+        lambda: student.conv.conv_layer(images, kernels[..., :2]),
+        "conv_layer(images, kernels)",
+        reason="when the kernels have fewer channels than the images",
+    )
 
 
 # ---------------------------------------------------------------------------- pooling
@@ -252,3 +279,32 @@ def test_avg_pool2d_integer_batch(student, expect):
     expect.array(
         got, expected, "avg_pool2d(x, size)", misconceptions={TRUNCATED: np.trunc(expected)}
     )
+
+
+@pytest.mark.problem("1c")
+def test_conv_layer_integer_batch(student, expect):
+    """conv_layer of integer images, kernels and bias returns floats"""
+    rng = np.random.default_rng(115)
+    images = rng.integers(0, 256, (2, 5, 4, 3))
+    kernels = rng.integers(-2, 3, (3, 2, 2, 3))
+    bias = np.array([1, -2, 0])
+    got = student.conv.conv_layer(images, kernels, bias)
+    expected = ref.conv_layer(images, kernels, bias)
+    expect.array(
+        got,
+        expected,
+        "conv_layer(images, kernels, bias)",
+        misconceptions={
+            "the output is channels-first (B, C1, H1, W1); it should be channels-last "
+            "(B, H1, W1, C1)": np.moveaxis(expected, 3, 1),
+            FLIPPED: ref.conv_layer(images, kernels[:, ::-1, ::-1], bias),
+        },
+    )
+
+
+@pytest.mark.problem("pool")
+def test_max_pool2d_integer_image(student, expect):
+    """max_pool2d of an integer image returns floats"""
+    x = (np.arange(6 * 8).reshape(6, 8) * 5) % 11
+    got = student.conv.max_pool2d(x, (2, 4))
+    expect.array(got, ref.max_pool2d(x, (2, 4)), "max_pool2d(x, size)")

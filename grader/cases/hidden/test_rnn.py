@@ -96,17 +96,39 @@ def test_image_to_tokens_gray_columns(student, expect):
 
 @pytest.mark.problem("4d")
 @pytest.mark.parametrize(
-    "shape, options",
+    "shape, options, reason",
     [
-        pytest.param((4, 4), {"mode": "pixels", "patch_size": 2}, id="unknown-mode"),
-        pytest.param((4, 4, 3), {"mode": "patches"}, id="missing-patch-size"),
-        pytest.param((4, 6), {"mode": "patches", "patch_size": 4}, id="not-divisible"),
+        pytest.param(
+            (4, 4), {"mode": "pixels", "patch_size": 2}, "for an unknown mode", id="unknown-mode"
+        ),
+        pytest.param(
+            (4, 4, 3), {"mode": "patches"}, "when patch_size is missing", id="missing-patch-size"
+        ),
+        pytest.param(
+            (4, 6),
+            {"mode": "patches", "patch_size": 4},
+            "for a patch_size that does not divide the image",
+            id="not-divisible",
+        ),
     ],
 )
-def test_image_to_tokens_rejects_invalid_arguments(student, shape, options):
-    """image_to_tokens raises ValueError for invalid arguments"""
-    with pytest.raises(ValueError):
-        student.rnn.image_to_tokens(np.ones(shape), **options)
+def test_image_to_tokens_rejects_invalid_arguments(student, expect, shape, options, reason):
+    """image_to_tokens computes a valid call, and raises ValueError for invalid arguments"""
+    # Refusing everything must not pay: the same case needs a right answer first.
+    image = _image(305, (4, 6, 2))
+    got = student.rnn.image_to_tokens(image, mode="patches", patch_size=2)
+    expect.array(
+        got,
+        ref.image_to_tokens(image, mode="patches", patch_size=2),
+        'image_to_tokens(image, mode="patches", patch_size)',
+        misconceptions={RESHAPED: image.reshape(6, 8)},
+    )
+    expect.raises(
+        ValueError,
+        lambda: student.rnn.image_to_tokens(np.ones(shape), **options),
+        "image_to_tokens(image, " + ", ".join(options) + ")",
+        reason=reason,
+    )
 
 
 # ----------------------------------------------------------------------- rnn_forward
@@ -237,7 +259,50 @@ def test_clip_grad_norm_within_limit(student, expect):
 
 
 @pytest.mark.problem("grad-clip")
-def test_clip_grad_norm_rejects_zero_max_norm(student):
-    """clip_grad_norm raises ValueError when max_norm is 0"""
-    with pytest.raises(ValueError):
-        student.rnn.clip_grad_norm(_grads(323), 0.0)
+def test_clip_grad_norm_rejects_zero_max_norm(student, expect):
+    """clip_grad_norm computes a valid call, and raises ValueError when max_norm is 0"""
+    # Refusing everything must not pay: the same case needs a right answer first.
+    grads = _grads(323)
+    got = student.rnn.clip_grad_norm(grads, 1.0)
+    expect.array_list(
+        got,
+        ref.clip_grad_norm(grads, 1.0),
+        "clip_grad_norm(grads, max_norm)",
+        misconceptions={PER_TENSOR: [ref.clip_grad_norm([g], 1.0)[0] for g in grads]},
+    )
+    expect.raises(
+        ValueError,
+        lambda: student.rnn.clip_grad_norm(grads, 0.0),
+        "clip_grad_norm(grads, max_norm)",
+        reason="when max_norm is 0",
+    )
+
+
+@pytest.mark.problem("rnn-forward")
+def test_rnn_forward_integer_inputs(student, expect):
+    """rnn_forward of integer inputs and initial state returns float hidden states"""
+    case = _rnn_case(314, steps=4, d=3, h=2)
+    xs = np.array([[1, 0, -1], [0, 2, 0], [1, 1, 1], [-2, 0, 1]])
+    h0 = np.array([0, 1])
+    expected = ref.rnn_forward(xs, h0, case["W_xh"], case["W_hh"], case["b"])
+    got = student.rnn.rnn_forward(xs, h0, case["W_xh"], case["W_hh"], case["b"])
+    expect.array(
+        got,
+        expected,
+        "rnn_forward(xs, h0, W_xh, W_hh, b)",
+        misconceptions={"h0 was included; return only h_1 ... h_T": np.vstack([h0, expected])},
+    )
+
+
+@pytest.mark.problem("grad-clip")
+def test_clip_grad_norm_integer_gradients(student, expect):
+    """clip_grad_norm of integer gradients returns float arrays, scaled or not"""
+    grads = [np.array([[3, 0], [0, 4]]), np.array([12, 0, 0])]
+    for max_norm in (6.5, 20.0):
+        got = student.rnn.clip_grad_norm(grads, max_norm)
+        expect.array_list(
+            got,
+            ref.clip_grad_norm(grads, max_norm),
+            "clip_grad_norm(grads, max_norm)",
+            misconceptions={PER_TENSOR: [ref.clip_grad_norm([g], max_norm)[0] for g in grads]},
+        )

@@ -35,10 +35,23 @@ def test_rnn_type_of_step_counts(student, expect, input_steps, output_steps):
 
 
 @pytest.mark.problem("2")
-def test_rnn_type_rejects_zero_steps(student):
-    """rnn_type raises ValueError when a sequence has fewer than one step"""
-    with pytest.raises(ValueError):
-        student.rnn_types.rnn_type(0, 3)
+def test_rnn_type_rejects_zero_steps(student, expect):
+    """rnn_type computes a valid call, and raises ValueError for a sequence of no steps"""
+    # Refusing everything must not pay: the same case needs a right answer first.
+    got = student.rnn_types.rnn_type(7, 1)
+    expect.text(
+        got,
+        ref.rnn_type(7, 1),
+        "rnn_type(input_steps, output_steps)",
+        choices=RNN_TYPES,
+        misconceptions={"the input and output steps were swapped": ref.rnn_type(1, 7)},
+    )
+    expect.raises(
+        ValueError,
+        lambda: student.rnn_types.rnn_type(0, 3),
+        "rnn_type(input_steps, output_steps)",
+        reason="when a sequence has no steps",
+    )
 
 
 @pytest.mark.problem("2")

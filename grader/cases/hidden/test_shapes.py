@@ -35,17 +35,33 @@ def test_conv_output_size_floor_and_padding(student, expect, n, kernel_size, str
 
 @pytest.mark.problem("1b")
 @pytest.mark.parametrize(
-    "args",
+    "args, reason",
     [
-        pytest.param((8, 3, 0, 0), id="stride-0"),
-        pytest.param((8, 3, 1, -1), id="negative-padding"),
-        pytest.param((4, 7, 1, 1), id="kernel-larger-than-padded-input"),
+        pytest.param((8, 3, 0, 0), "for a stride of 0", id="stride-0"),
+        pytest.param((8, 3, 1, -1), "for a negative padding", id="negative-padding"),
+        pytest.param(
+            (4, 7, 1, 1),
+            "for a kernel larger than the padded input",
+            id="kernel-larger-than-padded-input",
+        ),
     ],
 )
-def test_conv_output_size_rejects_invalid_arguments(student, args):
-    """conv_output_size raises ValueError for invalid arguments"""
-    with pytest.raises(ValueError):
-        student.shapes.conv_output_size(*args)
+def test_conv_output_size_rejects_invalid_arguments(student, expect, args, reason):
+    """conv_output_size computes a valid call, and raises ValueError for invalid arguments"""
+    # Refusing everything must not pay: the same case needs a right answer first.
+    got = student.shapes.conv_output_size(12, 3, 2, 2)
+    expect.integer(
+        got,
+        ref.conv_output_size(12, 3, 2, 2),
+        "conv_output_size(n, kernel_size, stride, padding)",
+        misconceptions={CEIL: math.ceil((12 - 3 + 4) / 2) + 1, ONE_SIDED: (12 - 3 + 2) // 2 + 1},
+    )
+    expect.raises(
+        ValueError,
+        lambda: student.shapes.conv_output_size(*args),
+        "conv_output_size(n, kernel_size, stride, padding)",
+        reason=reason,
+    )
 
 
 @pytest.mark.problem("1b")
@@ -86,10 +102,20 @@ def test_conv_output_shape_pairs(student, expect):
 
 
 @pytest.mark.problem("1b")
-def test_conv_output_shape_rejects_a_2d_shape(student):
-    """conv_output_shape raises ValueError for an (H, W) shape without channels"""
-    with pytest.raises(ValueError):
-        student.shapes.conv_output_shape((32, 32), 4, 3)
+def test_conv_output_shape_rejects_a_2d_shape(student, expect):
+    """conv_output_shape computes a valid call, and raises ValueError for an (H, W) shape"""
+    got = student.shapes.conv_output_shape((32, 32, 3), 4, 3)
+    expect.shape_tuple(
+        got,
+        ref.conv_output_shape((32, 32, 3), 4, 3),
+        "conv_output_shape(input_shape, num_kernels, kernel_size)",
+    )
+    expect.raises(
+        ValueError,
+        lambda: student.shapes.conv_output_shape((32, 32), 4, 3),
+        "conv_output_shape(input_shape, num_kernels, kernel_size)",
+        reason="for an (H, W) shape without channels",
+    )
 
 
 @pytest.mark.problem("1b")

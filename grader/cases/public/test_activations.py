@@ -65,3 +65,24 @@ def test_softmax_of_a_vector(student, expect):
     z = np.array([1.0, 2.0, 3.0])
     got = student.activations.softmax(z)
     expect.array(got, ref.softmax(z), "softmax(z)", inputs={"z": z})
+
+
+@pytest.mark.problem("3")
+def test_relu_family_of_integer_input(student, expect):
+    """relu, leaky_relu and their gradients return floats for an integer array"""
+    x = np.array([[-3, 0, 2], [5, -1, 1]])
+    for name, call in [
+        ("relu", lambda: student.activations.relu(x)),
+        ("leaky_relu", lambda: student.activations.leaky_relu(x)),
+        ("relu_grad", lambda: student.activations.relu_grad(x)),
+        ("leaky_relu_grad", lambda: student.activations.leaky_relu_grad(x)),
+    ]:
+        expect.array(call(), getattr(ref, name)(x), f"{name}(x)", inputs={"x": x})
+
+
+@pytest.mark.problem("softmax")
+def test_softmax_of_integer_scores(student, expect):
+    """softmax of integer scores, row by row, returns floats"""
+    z = np.array([[1, 2, 3], [0, 0, 0]])
+    got = student.activations.softmax(z)
+    expect.array(got, ref.softmax(z), "softmax(z)", inputs={"z": z})

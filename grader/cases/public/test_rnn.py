@@ -73,3 +73,16 @@ def test_clip_grad_norm_scales_together(student, expect):
             ],
         },
     )
+
+
+@pytest.mark.problem("4d")
+def test_image_to_tokens_of_an_integer_image(student, expect):
+    """image_to_tokens of a uint8 image (as images are stored) returns float tokens"""
+    image = np.arange(24, dtype=np.uint8).reshape(2, 4, 3)
+    got = student.rnn.image_to_tokens(image, mode="columns")
+    expect.array(
+        got,
+        ref.image_to_tokens(image, mode="columns"),
+        'image_to_tokens(image, mode="columns")',
+        inputs={"image": image},
+    )
