@@ -47,17 +47,6 @@ GRADER_GAPS = {
     "constants, so every later def fails; the %%time cell's def is dropped",
     "h_demo_import": "issue 7: a demo-only `import matplotlib` at the top loses the whole module",
     "i_nbconvert": "issue 7: the get_ipython() line of an nbconvert export fails the whole file",
-    # mistakes
-    "relu-in-place": "issue 7: arguments modified in place are not detected",
-    "leaky-relu-in-place": "issue 7: arguments modified in place are not detected",
-    "clip-grad-norm-in-place": "issue 7: arguments modified in place are not detected",
-    "clip-grad-norm-returns-callers-arrays": "issue 7: results that share memory with an input "
-    "are not detected",
-    "integer-tokens": "issue 7: image_to_tokens is never given an integer image",
-    "conv2d-always-raises": "issue 7: 'raises ValueError' cases pay a function that always raises",
-    "softmax-global-max": "issue 7: the NaN message does not say to subtract each row's own "
-    "maximum",
-    "always_raises": "issue 7: a submission that only raises ValueError scores 2.82/19",
 }
 # ------------------------------------------------------------------------------------------------
 
