@@ -19,8 +19,9 @@ What is limited: address space (problems.yaml `memory`), CPU time (the budget), 
 How a request is timed: by the CPU time (user + system, reaped children included) that the
     worker's whole process tree uses after acknowledging it, read from /proc by this process
     (nothing the worker says about time is believed); wall-clock time is only a backstop
-    (`backstop`) for code that sleeps or blocks. Start-up (interpreter and numpy, before the
-    worker's first frame) is not charged: it has its own deadline, STARTUP_SECONDS.
+    (grader.problems.backstop) for code that sleeps or blocks. Start-up (interpreter and
+    numpy, before the worker's first frame) is not charged: it has its own deadline,
+    STARTUP_SECONDS.
 On timeout or crash: the whole process tree is killed with SIGKILL (the process group, the
     pid namespace, and every process of the sandbox user), then a fresh worker is started on
     the next request. Each request is acknowledged with its nonce before student code runs,
