@@ -31,7 +31,6 @@ class GradingPlugin:
         self.session = session
         self.outcomes: list[TestOutcome] = []
         self.collection_errors: list[str] = []
-        self._cases_left: dict[str, int] = {}  # problem id -> cases not yet run
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.addinivalue_line("markers", "problem(id): the problem a grading case belongs to")
@@ -54,22 +53,9 @@ class GradingPlugin:
         return self.problems.problem(str(marker.args[0]))
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        # Problem by problem, in problems.yaml order: each problem's targets then retire early
-        # and give their share of the timeout allowance to the problems still to come.
+        # Problem by problem, in problems.yaml order, as the results list them.
         order = {p.id: index for index, p in enumerate(self.problems.problems)}
         items.sort(key=lambda item: order.get(_problem_id(item), len(order)))
-        for item in items:
-            problem = _problem_id(item)
-            self._cases_left[problem] = self._cases_left.get(problem, 0) + 1
-
-    def _case_done(self, item: pytest.Item) -> None:
-        """When a problem's last case has run, its targets free their timeout reserve."""
-        problem = _problem_id(item)
-        self._cases_left[problem] = self._cases_left.get(problem, 1) - 1
-        done = {p for p, left in self._cases_left.items() if left <= 0}
-        pending = {t for p in self.problems.problems if p.id not in done for t in p.targets}
-        finished = {t for p in self.problems.problems if p.id in done for t in p.targets}
-        self.session.retire(finished - pending)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
@@ -81,7 +67,6 @@ class GradingPlugin:
         report = outcome.get_result()
         if report.when == "call" or (report.when == "setup" and not report.passed):
             self.outcomes.append(self._outcome(item, call, report))
-            self._case_done(item)
 
     def _outcome(
         self, item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport

@@ -18,6 +18,12 @@ SCHEMA_VERSION = 1
 MODULES = ("conv", "shapes", "rnn_types", "activations", "rnn")
 KINDS = ("code", "written")
 
+# The time policy that the budget must cover (grader/proxy.py and grader/sandbox.py apply it).
+CRASHES = 2  # crashes after which a function is given up; a crash after `timeout` seconds
+# of wall-clock time, like one timeout, gives it up at once
+STARTUP = 1.0  # wall-clock seconds allowed per worker (re)start in the worst case
+OVERHEAD = 20.0  # wall-clock seconds of grading besides student code: cases, comparisons
+
 _ID = re.compile(r"^[A-Za-z0-9_-]+$")
 _TARGET = re.compile(r"^([a-z_][a-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)$")
 
@@ -30,9 +36,9 @@ class ProblemsError(ValueError):
 class Limits:
     """Grading limits; problems inherit the file's and may override all but `budget`."""
 
-    timeout: float = 10.0  # wall-clock seconds for one call of student code
+    timeout: float = 1.0  # CPU seconds for one call of student code (see `backstop`)
     memory: int = 1024  # MiB of address space for student code
-    budget: float = 120.0  # wall-clock seconds for the whole submission
+    budget: float = 300.0  # wall-clock seconds for the whole submission: a last backstop
     rtol: float = 1e-4
     atol: float = 1e-5
 
@@ -78,12 +84,46 @@ class ProblemSet:
         """Every graded "module.name", in first-use order."""
         return tuple(dict.fromkeys(t for p in self.problems for t in p.targets))
 
+    def module_timeout(self, module: str) -> float:
+        """CPU seconds for importing `module`: the largest timeout of the problems grading it
+        (a demo at its top level may call any of its functions once)."""
+        return max(
+            (
+                p.limits.timeout
+                for p in self.problems
+                if any(t.startswith(f"{module}.") for t in p.targets)
+            ),
+            default=self.limits.timeout,
+        )
+
+    def worst_case(self) -> float:
+        """Wall-clock seconds of grading a submission that fails as slowly as the limits allow.
+
+        Every module's import reaches its wall-clock backstop; every function crashes once
+        just inside its timeout and then reaches its backstop (after which it is given up);
+        every one of those kills costs a worker restart; plus the grading besides.
+        """
+        modules = {t.split(".")[0] for t in self.targets}
+        imports = sum(backstop(self.module_timeout(m)) for m in modules)
+        calls = 0.0
+        for target in self.targets:
+            timeout = max(p.limits.timeout for p in self.problems if target in p.targets)
+            calls += timeout + backstop(timeout)
+        restarts = len(modules) + CRASHES * len(self.targets)
+        return imports + calls + restarts * STARTUP + OVERHEAD
+
     def first_problem_of(self, target: str) -> Problem:
         """The first problem that grades `target` (stubs name it)."""
         for problem in self.problems:
             if target in problem.targets:
                 return problem
         raise KeyError(f"no problem grades {target!r}")
+
+
+def backstop(timeout: float) -> float:
+    """Wall-clock seconds a request with a CPU-time limit of `timeout` may take: room for a
+    loaded machine, and the bound on code that sleeps or blocks instead of computing."""
+    return 3 * timeout + 2
 
 
 def load(path: Path | str = DEFAULT_PATH) -> ProblemSet:
@@ -122,7 +162,15 @@ def parse(raw: Any, path: Path) -> ProblemSet:
         if problem.id in seen:
             raise ProblemsError(f"{where}: problem {problem.id!r}: duplicate 'id'")
         seen.add(problem.id)
-    return ProblemSet(title=title, problems=problems, limits=limits, path=path)
+    loaded = ProblemSet(title=title, problems=problems, limits=limits, path=path)
+    worst = loaded.worst_case()
+    if limits.budget < worst:
+        raise ProblemsError(
+            f"{where}: 'limits': 'budget' ({limits.budget:g} s) must cover the slowest grading "
+            f"the timeouts allow ({worst:.0f} s: every import and every function reaching its "
+            "time limit); raise the budget or lower the timeouts"
+        )
+    return loaded
 
 
 def _problem(raw: Any, index: int, defaults: Limits, where: str) -> Problem:

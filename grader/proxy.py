@@ -4,16 +4,16 @@
 that came back; ``student.rnn_types.TASK_TYPES`` returns the value. The `Session` applies the
 policies that keep one bad function from costing other tests:
 
+- a call may use its problem's `timeout` in CPU seconds (measured by the sandbox, whatever
+  the machine's load) and `sandbox.backstop` of it in wall-clock time; importing a module
+  may use the largest `timeout` of the problems that grade it (`ProblemSet.module_timeout`);
 - a module that is missing, does not compile, or fails to import (also by timeout or crash)
   is never imported again: its tests fail at once with the same message;
-- a target that timed out or crashed twice fails its remaining tests at once;
-- timeouts draw on an allowance of TIMEOUT_SHARE of the budget, shared equally by every
-  strike that every target may still take: a call may wait at most ``allowance left /
-  strikes left`` (and never more than the problem's own timeout). The allowance can never be
-  overdrawn, so a submission whose every function loops is done in about that share of the
-  budget, and no target's timeouts eat the time reserved for another's. Targets whose
-  problems have run all their cases give their reserve back (`retire`);
-- once the whole-submission budget is spent, remaining calls fail as not run.
+- a target that timed out once, crashed CRASHES times, or crashed after running longer than
+  its timeout in wall-clock time, fails its remaining tests at once;
+- once the whole-submission budget is spent, remaining calls fail as not run. problems.py
+  checks at load that the budget covers every import and target failing in the slowest way
+  allowed, so honest work never reaches it.
 """
 
 from __future__ import annotations
@@ -24,11 +24,22 @@ from collections.abc import Callable
 from typing import Any
 
 from grader import contracts
-from grader.problems import MODULES, Problem, ProblemSet
+from grader.problems import CRASHES, MODULES, Problem, ProblemSet, backstop
 from grader.sandbox import Sandbox, SandboxCrash, SandboxError, SandboxTimeout
 
-STRIKES = 2  # timeouts or crashes after which a target is given up
-TIMEOUT_SHARE = 0.4  # of the budget, for all the timeouts of a submission together
+SLOW = {  # module -> what to do about a call that used up its CPU time
+    "conv": "a loop over every output pixel is slow in Python; use numpy operations on whole "
+    "arrays (vectorise)",
+    "activations": "a Python loop over every element is slow; use numpy operations on whole "
+    "arrays (vectorise)",
+    "rnn": "a Python loop over every element is slow; use numpy operations on whole arrays "
+    "(vectorise)",
+}
+NEVER_ENDS = "check for a loop that never ends"
+TOP_LEVEL = (
+    "code at the top level of a module runs when it is imported: put demos and experiments "
+    'under `if __name__ == "__main__":`'
+)
 
 
 class StudentFailure(Exception):
@@ -90,9 +101,8 @@ class Session:
         self.clock = clock
         self.deadline = (started if started is not None else clock()) + problems.limits.budget
         self.module_errors = dict(unavailable)  # module -> why it cannot be used
-        self.strikes: dict[str, list[str]] = {}
-        self.allowance = problems.limits.budget * TIMEOUT_SHARE  # seconds left for timeouts
-        self.retired: set[str] = set()  # targets no case will call again
+        self.given_up: dict[str, str] = {}  # target -> what it did ("timed out", ...)
+        self.crashes: dict[str, int] = {}  # target -> crashes so far
         self._imported: set[str] = set()
         self._functions: set[str] = set()  # targets that turned out to be callable
         self._generation = -1
@@ -123,23 +133,25 @@ class Session:
         module, name = target.split(".")
         if module in self.module_errors:
             raise Unavailable(self.module_errors[module])
-        struck = self.strikes.get(target, [])
-        if len(struck) >= STRIKES:
-            raise GivenUp(f"skipped: {name} {struck[-1]} {STRIKES} times already")
+        if target in self.given_up:
+            raise GivenUp(f"not run: {name} already {self.given_up[target]}")
         self._import(module, problem)
-        timeout = self._timeout(problem)
+        limit = problem.limits.timeout
+        started = self.clock()
         try:
             reply = self.sandbox.request(
-                {**header, "module": module, "name": name}, values, timeout
+                {**header, "module": module, "name": name}, values, limit, self._wall(limit)
             )
-        except SandboxTimeout:
-            struck.append("timed out")
-            self.strikes[target] = struck
-            self.allowance -= timeout
-            raise TimedOut(f"{name} did not finish within {timeout:.1f} s") from None
+        except SandboxTimeout as exc:
+            self.given_up[target] = "timed out"
+            whose = f"the limit for problem {problem.id}"
+            raise self._late(name, exc, whose, SLOW.get(module, NEVER_ENDS)) from None
         except SandboxCrash as exc:
-            struck.append("crashed")
-            self.strikes[target] = struck
+            self.crashes[target] = crashes = self.crashes.get(target, 0) + 1
+            if self.clock() - started > limit:  # as costly as a timeout: no second try
+                self.given_up[target] = f"crashed after running for more than {limit:g} s"
+            elif crashes >= CRASHES:
+                self.given_up[target] = f"crashed {crashes} times"
             raise Crashed(f"{name} crashed", detail=exc.reason) from None
         if reply["ok"]:
             return reply
@@ -153,16 +165,18 @@ class Session:
             self._imported, self._generation = set(), self.sandbox.starts
         if module in self._imported:
             return
-        timeout = self._timeout(problem)
+        limit = self.problems.module_timeout(module)
         try:
-            reply = self.sandbox.request({"op": "import", "module": module}, None, timeout)
+            reply = self.sandbox.request(
+                {"op": "import", "module": module}, None, limit, self._wall(limit)
+            )
         except SandboxError as exc:
-            why = "did not finish" if isinstance(exc, SandboxTimeout) else exc.reason
             if isinstance(exc, SandboxTimeout):
-                self.allowance -= timeout
-            self.module_errors[module] = f"importing {module}.py failed: {why}"
-            if isinstance(exc, SandboxTimeout):
-                self.module_errors[module] += f" within {timeout:.1f} s"
+                what, whose = f"importing {module}.py", "the limit for importing it"
+                late = self._late(what, exc, whose, TOP_LEVEL)
+                self.module_errors[module] = str(late)
+            else:
+                self.module_errors[module] = f"importing {module}.py failed: {exc.reason}"
             raise Unavailable(self.module_errors[module]) from None
         if not reply["ok"]:
             error = reply.get("error") or {}
@@ -171,21 +185,20 @@ class Session:
             raise Unavailable(self.module_errors[module])
         self._imported.add(module)
 
-    def _timeout(self, problem: Problem) -> float:
+    def _wall(self, limit: float) -> float:
+        """Wall-clock seconds for a request: its backstop, cut short only by the budget."""
         remaining = self.deadline - self.clock()
         if remaining <= 0:
-            raise BudgetExhausted("not run: time budget exhausted")
-        strikes_left = sum(
-            STRIKES - len(self.strikes.get(target, ()))
-            for target in self.problems.targets
-            if target.split(".")[0] not in self.module_errors and target not in self.retired
-        )
-        share = self.allowance / max(strikes_left, 1)
-        return max(min(problem.limits.timeout, remaining, share), 0.001)
+            raise BudgetExhausted("not run: the submission's time budget is spent")
+        return min(backstop(limit), remaining)
 
-    def retire(self, targets: set[str]) -> None:
-        """No case will call `targets` again: their reserve goes back to the others."""
-        self.retired |= targets
+    def _late(self, what: str, exc: SandboxTimeout, whose: str, hint: str) -> StudentFailure:
+        """The failure for a request that timed out, naming the limit and what was measured."""
+        if exc.waited and exc.wall < backstop(exc.limit):
+            return BudgetExhausted(f"stopped: the submission's time budget ran out during {what}")
+        if exc.waited:
+            return TimedOut(f"{what} {exc.reason}")
+        return TimedOut(f"{what} used more than {exc.limit:g} s of CPU time ({whose}): {hint}")
 
 
 def _raised(name: str, error: Any) -> Exception:

@@ -16,6 +16,12 @@ What is hidden: the worker runs `python -I` with a clean environment (single-thr
 What is limited: address space (problems.yaml `memory`), CPU time (the budget), file size
     (so output: a flood is dropped past the cap), open files, and as the sandbox user the
     number of processes.
+How a request is timed: by the CPU time (user + system, reaped children included) that the
+    worker's whole process tree uses after acknowledging it, read from /proc by this process
+    (nothing the worker says about time is believed); wall-clock time is only a backstop
+    (grader.problems.backstop) for code that sleeps or blocks. Start-up (interpreter and
+    numpy, before the worker's first frame) is not charged: it has its own deadline,
+    STARTUP_SECONDS.
 On timeout or crash: the whole process tree is killed with SIGKILL (the process group, the
     pid namespace, and every process of the sandbox user), then a fresh worker is started on
     the next request. Each request is acknowledged with its nonce before student code runs,
@@ -45,12 +51,15 @@ from pathlib import Path
 from typing import Any
 
 from grader import wire
+from grader.problems import backstop
 
 SANDBOX_USER = "tutorial9-sandbox"
 FALLBACK_UID = 64999  # used when the dedicated user does not exist: unassigned on Debian/Ubuntu
 SLOT_UIDS = 64900  # concurrent sandboxes beyond the first run as 64901, 64902, ...
 MAX_SLOTS = 64
 RUNTIME_FILES = ("worker.py", "wire.py", "confine.py")
+STARTUP_SECONDS = 60.0  # wall-clock seconds for a worker to start: beyond it, a grader fault
+POLL_FLOOR = 0.05  # seconds: the shortest wait between two CPU-time readings of a request
 PIPE_BYTES = 4 * 2**20  # buffer of each request and reply pipe
 OUTPUT_CAP = 16 * 2**20  # bytes a sandbox process may write to one file
 _HERE = Path(__file__).resolve().parent
@@ -65,7 +74,19 @@ class SandboxError(Exception):
 
 
 class SandboxTimeout(SandboxError):
-    """The worker did not answer in time and was killed."""
+    """The worker did not answer in time and was killed.
+
+    `waited` is True when the wall-clock backstop ended the request (the code slept or
+    blocked) and False when it used `limit` CPU seconds; `cpu` is the CPU time measured.
+    """
+
+    def __init__(self, limit: float, wall: float, cpu: float, waited: bool) -> None:
+        if waited:
+            reason = f"did not return within {wall:g} s (it was waiting or sleeping, not computing)"
+        else:
+            reason = f"used more than {limit:g} s of CPU time"
+        super().__init__(reason)
+        self.limit, self.wall, self.cpu, self.waited = limit, wall, cpu, waited
 
 
 class SandboxCrash(SandboxError):
@@ -195,6 +216,7 @@ class Sandbox:
     _slot: int = -1  # a lock file descriptor: this sandbox's claim on its uid
     uid: int | None = None  # the user this sandbox's code runs as (None: the grader's own)
     starts: int = 0
+    _tree: dict[int, int] = field(default_factory=dict)  # pid -> start time, last seen
 
     def start(self) -> None:
         """Start a worker in the background (returns at once), unless one is alive already.
@@ -257,24 +279,35 @@ class Sandbox:
         os.close(reply_write)
         os.set_blocking(self._requests, False)
         self._ready = False
+        self._tree = {}
         self.starts += 1
 
     def request(
-        self, header: dict[str, Any], values: dict[str, Any] | None, timeout: float
+        self,
+        header: dict[str, Any],
+        values: dict[str, Any] | None,
+        limit: float,
+        wall: float | None = None,
     ) -> dict[str, Any]:
         """Send one request and return the decoded reply (its "value" decoded as plain data).
 
+        Args:
+            limit: CPU seconds the worker's process tree may use on this request.
+            wall: wall-clock seconds it may take, start-up excluded (default `backstop`).
+
         Raises:
-            SandboxTimeout: no reply within `timeout` seconds (start-up included).
+            SandboxTimeout: the request used `limit` CPU seconds or took `wall` seconds.
             SandboxCrash: the worker died or replied with something malformed.
+            SandboxBroken: the worker did not start within STARTUP_SECONDS.
         """
-        deadline = time.monotonic() + timeout
+        wall = backstop(limit) if wall is None else wall
         nonce = os.urandom(8).hex()
         frame = wire.encode({**header, "nonce": nonce}, values)
         for attempt in (1, 2):
             self.start()
             if not self._ready:
-                self._wait_ready(deadline)
+                self._wait_ready(time.monotonic() + STARTUP_SECONDS)
+            deadline = time.monotonic() + wall
             try:
                 self._send(frame, deadline)
                 acknowledged = self._acknowledged(nonce, deadline)
@@ -282,7 +315,7 @@ class Sandbox:
                 acknowledged = False
             except TimeoutError:
                 self.kill()
-                raise SandboxTimeout(f"did not finish within {timeout:.1f} s") from None
+                raise SandboxTimeout(limit, wall, 0.0, waited=True) from None
             except wire.WireError as exc:
                 self.kill()
                 raise SandboxCrash(f"sent a reply the grader cannot read ({exc})") from None
@@ -294,16 +327,54 @@ class Sandbox:
             if attempt == 2:
                 raise SandboxCrash(_exit_reason(code))
         try:
-            return self._reply(deadline)
-        except TimeoutError:
+            return self._reply_within(limit, wall, deadline)
+        except TimeoutError:  # the reply began but did not end by the deadline
             self.kill()
-            raise SandboxTimeout(f"did not finish within {timeout:.1f} s") from None
+            raise SandboxTimeout(limit, wall, 0.0, waited=True) from None
         except (EOFError, BrokenPipeError):
             code = self.kill()
             raise SandboxCrash(_exit_reason(code)) from None
         except wire.WireError as exc:
             self.kill()
             raise SandboxCrash(f"sent a reply the grader cannot read ({exc})") from None
+
+    def _reply_within(self, limit: float, wall: float, deadline: float) -> dict[str, Any]:
+        """The reply, once it comes within `limit` CPU seconds (from now) and `deadline`.
+
+        CPU time cannot grow faster than wall time times the number of cores, so the reply
+        pipe is watched for (CPU time left) / cores before the tree's CPU time is read again:
+        a call that returns in time costs one reading, the baseline.
+        """
+        baseline = self.cpu_time(scan=False)
+        cores = os.cpu_count() or 1
+        used = 0.0
+        while True:
+            left = deadline - time.monotonic()
+            if used >= limit or left <= 0:
+                self.kill()
+                raise SandboxTimeout(limit, wall, used, waited=used < limit)
+            wait = min(max((limit - used) / cores, POLL_FLOOR), left)
+            if select.select([self._replies], [], [], wait)[0]:
+                return self._reply(deadline)
+            used = self.cpu_time(scan=True) - baseline
+
+    def cpu_time(self, scan: bool = True) -> float:
+        """CPU seconds used so far by the worker's process tree: every live process under the
+        process this sandbox started, user and system time, plus what each has reaped.
+
+        With `scan`, /proc is searched for the tree (processes the code started since the
+        last scan included); without, only the processes found last time are read again.
+        """
+        root = self._proc.pid if self._proc is not None else self._guard_pid()
+        if scan or not self._tree:
+            ticks, self._tree = _tree_ticks(root)
+            return ticks / _CLOCK_TICKS
+        ticks = 0
+        for pid, started in self._tree.items():
+            stat = _stat(pid)
+            if stat is not None and stat[1] == started:  # not a reused pid
+                ticks += stat[2]
+        return ticks / _CLOCK_TICKS
 
     def _acknowledged(self, nonce: str, deadline: float) -> bool:
         """Whether the worker took the request: it echoes the request's nonce before the
@@ -333,7 +404,9 @@ class Sandbox:
             self._reply(deadline)
         except TimeoutError:
             self.kill()
-            raise SandboxTimeout("the sandbox worker did not start in time") from None
+            raise SandboxBroken(
+                f"the sandbox worker did not start within {STARTUP_SECONDS:g} s"
+            ) from None
         except (EOFError, wire.WireError):
             lines = self.output(8000).strip().splitlines()
             self.kill()
@@ -502,6 +575,38 @@ def _processes_of(uid: int) -> list[int]:
         if state not in (b"Z", b"X"):
             pids.append(int(entry))
     return pids
+
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> tuple[int, int, int] | None:
+    """(parent pid, start time, CPU ticks used: own and reaped children's) of `pid`."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            fields = handle.read().rsplit(b")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    # After the command: state, ppid (1), ..., utime, stime, cutime, cstime (11-14), ...,
+    # starttime (19). Zombies keep their times until reaped, then their parent has them.
+    return int(fields[1]), int(fields[19]), sum(int(f) for f in fields[11:15])
+
+
+def _tree_ticks(root: int) -> tuple[int, dict[int, int]]:
+    """CPU ticks of `root` and all its live descendants, and those processes' start times."""
+    stats = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and (stat := _stat(int(entry))) is not None:
+            stats[int(entry)] = stat
+    children: dict[int, list[int]] = {}
+    for pid, (parent, _, _) in stats.items():
+        children.setdefault(parent, []).append(pid)
+    tree, queue = {}, [root] if root in stats else []
+    while queue:
+        pid = queue.pop()
+        tree[pid] = stats[pid][1]
+        queue += children.get(pid, [])
+    return sum(stats[pid][2] for pid in tree), tree
 
 
 def _exit_reason(code: int | None) -> str:

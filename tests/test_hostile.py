@@ -7,7 +7,7 @@ problems.yaml. Each scenario grades the submission, through the library API or, 
 aims at the grader process itself, through the CLI in a subprocess, and asserts:
 
 - results.json is strict JSON with Gradescope's keys only, every score within [0, max], and the
-  same cases as an honest submission (none added, none dropped, none "budget exhausted");
+  same cases as an honest submission (none added, none dropped, none cut by the time budget);
 - the exact scores above;
 - nothing outside the sandbox changed: every file of grader/, solutions/, problems.yaml and the
   repository files the attacks append to hashes the same, no planted canary file exists, and no
@@ -72,7 +72,7 @@ TEST_KEYS = {
 FORGED = json.dumps(
     {"score": 1000, "tests": [{"name": "forged", "score": 1000, "max_score": 1000}]}
 )
-ALL_LOOP_BOUND = 60.0  # seconds: "well inside" the 120 s budget
+ALL_LOOP_BOUND = PROBLEMS.limits.budget  # seconds: whatever the limits, the budget holds
 
 
 def targets(*modules: str) -> frozenset[str]:
@@ -406,7 +406,7 @@ def assert_graded(
     by_problem = defaultdict(list)
     for test in document["tests"]:
         by_problem[test["number"].rsplit(".", 1)[0]].append(test)
-        assert "budget exhausted" not in test["output"]
+        assert "time budget" not in test["output"]
         assert "could not run this case" not in test["output"], test["output"]
         expected = "failed" if set(test["tags"]) & broken else "passed"
         assert test["status"] == expected, (
@@ -529,30 +529,36 @@ def test_import_time_loop_costs_one_timeout_and_its_module_only(
     graded = grade_api(submission(tmp_path / "sub", "rnn_types", "while True:\n    pass\n"))
     assert_graded(graded, targets("rnn_types"), world, honest_cases)
     outputs = [t["output"] for t in graded.document["tests"] if t["status"] == "failed"]
-    assert all("rnn_types.py failed: did not finish" in o for o in outputs), outputs
+    assert all("importing rnn_types.py used more than 1 s of CPU time" in o for o in outputs), (
+        outputs
+    )
 
 
-def test_hanging_functions_cost_two_timeouts_each(
+def test_hanging_functions_cost_one_timeout_each(
     grade_api, world: World, honest_cases, tmp_path: Path
 ) -> None:
-    """A spinning function that ignores SIGTERM and one that sleeps each time out exactly twice,
-    then fail at once; every other case runs in full."""
+    """A spinning function that ignores SIGTERM times out on its CPU time, one that sleeps on
+    the wall-clock backstop, each exactly once, then fail at once; every other case runs."""
     graded = grade_api(submission(tmp_path / "sub", "conv", HANGS))
-    broken = frozenset({"conv.conv2d", "conv.max_pool2d"})
-    assert_graded(graded, broken, world, honest_cases)
-    for target in broken:
+    broken = {
+        "conv.conv2d": "conv2d used more than 1 s of CPU time (the limit for problem 1a)",
+        "conv.max_pool2d": "max_pool2d did not return within 5 s (it was waiting or sleeping",
+    }
+    assert_graded(graded, frozenset(broken), world, honest_cases)
+    for target, message in broken.items():
         name = target.split(".")[1]
         outputs = [t["output"] for t in graded.document["tests"] if t["tags"] == [target]]
-        timed_out = [o for o in outputs if f"{name} did not finish within" in o]
-        assert len(timed_out) == 2, outputs
-        assert all("timed out 2 times" in o for o in outputs if o not in timed_out), outputs
+        timed_out = [o for o in outputs if message in o]
+        assert len(timed_out) == 1, outputs
+        rest = [o for o in outputs if o not in timed_out]
+        assert rest and all(o.endswith(f"not run: {name} already timed out") for o in rest), outputs
 
 
-def test_every_function_looping_finishes_well_inside_the_budget(
+def test_every_function_looping_finishes_inside_the_budget(
     tmp_path: Path, world: World, honest_cases
 ) -> None:
-    """Every function of every module loops forever: the grade still ends well inside the budget,
-    with two timeouts per function and no case cut by the budget."""
+    """Every function of every module loops forever: the grade still ends inside the budget,
+    with one timeout per function and no case cut by the budget."""
     folder = tmp_path / "sub"
     folder.mkdir()
     for module, code in every_function_looping().items():

@@ -35,7 +35,50 @@ def test_shipped_file_has_every_tutorial_problem_in_order(shipped: P.ProblemSet)
 
 def test_shipped_defaults(shipped: P.ProblemSet) -> None:
     """Are the documented default limits the ones in force?"""
-    assert shipped.limits == P.Limits(timeout=10, memory=1024, budget=120, rtol=1e-4, atol=1e-5)
+    assert shipped.limits == P.Limits(timeout=1, memory=1024, budget=300, rtol=1e-4, atol=1e-5)
+    assert shipped.problem("1c").limits.timeout == 10
+
+
+def test_shipped_worst_case_fits_the_budget_and_gradescope(shipped: P.ProblemSet) -> None:
+    """Does the slowest grading the limits allow fit the budget, itself well inside
+    Gradescope's default 10 minutes?"""
+    assert shipped.worst_case() <= shipped.limits.budget <= 300
+
+
+def test_imports_get_the_largest_timeout_of_their_modules_problems(
+    shipped: P.ProblemSet,
+) -> None:
+    """May a module's top-level code use as much CPU time as its slowest function?"""
+    assert shipped.module_timeout("conv") == 10
+    assert shipped.module_timeout("shapes") == 1
+
+
+def test_worst_case_counts_every_import_and_function_failing_slowly(tmp_path: Path) -> None:
+    """Is the worst case each import's backstop, plus per function one crash just inside its
+    timeout and one backstop, plus a restart per possible kill and the grading overhead?"""
+    document = _minimal()
+    document["problems"][0]["targets"] = ["conv.conv2d", "shapes.conv_output_size"]
+    document["problems"][0]["limits"] = {"timeout": 2}
+    loaded = P.parse(document, tmp_path / "p.yaml")
+    imports = 2 * P.backstop(2)
+    calls = 2 * (2 + P.backstop(2))
+    restarts = (2 + P.CRASHES * 2) * P.STARTUP
+    assert loaded.worst_case() == imports + calls + restarts + P.OVERHEAD
+
+
+def test_a_budget_below_the_worst_case_is_rejected(tmp_path: Path) -> None:
+    """Is a budget that slow failures could exhaust refused at load, naming file and key?"""
+    document = _minimal()
+    document["limits"] = {"timeout": 30, "budget": 120}
+    target = tmp_path / "p.yaml"
+    target.write_text(yaml.safe_dump(document), encoding="utf-8")
+    with pytest.raises(P.ProblemsError) as caught:
+        P.load(target)
+    worst = P.parse({**document, "limits": {"timeout": 30, "budget": 10**6}}, target).worst_case()
+    assert str(caught.value).startswith(
+        f"p.yaml: 'limits': 'budget' (120 s) must cover the slowest grading the timeouts "
+        f"allow ({worst:.0f} s"
+    )
 
 
 def test_statement_of_1a_has_the_image_and_filter(shipped: P.ProblemSet) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import textwrap
 import time
 from collections.abc import Iterator
@@ -41,9 +43,23 @@ def make(tmp_path: Path) -> Iterator:
         assert box.leftover_processes() == []
 
 
-def call(box: S.Sandbox, name: str, *args: object, timeout: float = 10) -> dict:
+@pytest.fixture
+def cpu_hogs() -> Iterator[None]:
+    """Two processes that spin on the CPU for as long as the test runs (a loaded machine)."""
+    hogs: list[subprocess.Popen[bytes]] = []
+    try:
+        for _ in range(2):
+            hogs.append(subprocess.Popen([sys.executable, "-c", "while True:\n    pass\n"]))
+        yield
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
+
+
+def call(box: S.Sandbox, name: str, *args: object, limit: float = 10) -> dict:
     return box.request(
-        {"op": "call", "module": "conv", "name": name}, {"args": list(args), "kwargs": {}}, timeout
+        {"op": "call", "module": "conv", "name": name}, {"args": list(args), "kwargs": {}}, limit
     )
 
 
@@ -72,10 +88,98 @@ def test_timeout_kills_the_tree_and_the_next_request_restarts(make) -> None:
     box = make("import time\ndef spin():\n    while True: pass\ndef ok():\n    return 1\n")
     started = time.monotonic()
     with pytest.raises(S.SandboxTimeout):
-        call(box, "spin", timeout=1.0)
-    assert time.monotonic() - started < 5  # a 1 s timeout plus the kill, on a loaded machine
+        call(box, "spin", limit=0.5)
+    assert time.monotonic() - started < 5  # 0.5 s of CPU plus the kill, on a loaded machine
     assert call(box, "ok")["value"] == 1
     assert box.starts == 2
+
+
+# CPU time, as the sandbox measures it: `spend` burns that much of its own process's CPU.
+SPENDERS = """\
+import os, time
+
+def spend(seconds):
+    start = time.process_time()
+    while time.process_time() - start < seconds:
+        pass
+    return seconds
+
+def spin():
+    while True:
+        pass
+
+def nap(seconds):
+    time.sleep(seconds)
+    return seconds
+
+def fork_and_wait():
+    child = os.fork()
+    if child == 0:
+        spend(60)
+        os._exit(0)
+    os.waitpid(child, 0)
+
+def fork_and_nap():
+    if os.fork() == 0:
+        spend(60)
+        os._exit(0)
+    time.sleep(60)
+"""
+
+
+def test_a_busy_loop_is_stopped_by_its_cpu_time(make) -> None:
+    """Is a loop stopped once it has used its limit of CPU time, and reported as computing?"""
+    box = make(SPENDERS)
+    with pytest.raises(S.SandboxTimeout) as caught:
+        call(box, "spin", limit=0.3)
+    assert not caught.value.waited and caught.value.cpu >= 0.3
+    assert caught.value.reason == "used more than 0.3 s of CPU time"
+
+
+def test_sleeping_is_stopped_by_the_wall_clock_backstop(make) -> None:
+    """Is code that sleeps (no CPU) stopped by the backstop of 3 x limit + 2 s, as waiting?"""
+    box = make(SPENDERS)
+    with pytest.raises(S.SandboxTimeout) as caught:
+        call(box, "nap", 60, limit=0.1)
+    assert caught.value.waited and caught.value.cpu < 0.1
+    assert caught.value.reason == (
+        "did not return within 2.3 s (it was waiting or sleeping, not computing)"
+    )
+
+
+@pytest.mark.parametrize("name", ["fork_and_wait", "fork_and_nap"])
+def test_a_forked_child_is_charged_to_the_call(make, name: str) -> None:
+    """Does a child process's CPU time count, whether the call waits for it or sleeps?"""
+    box = make(SPENDERS)
+    with pytest.raises(S.SandboxTimeout) as caught:
+        call(box, name, limit=0.3)
+    assert not caught.value.waited  # stopped for computing, long before the 2.9 s backstop
+
+
+def test_start_up_is_not_charged(make) -> None:
+    """Is the worker's start-up (interpreter, numpy) left out of the first call's CPU time?
+
+    The call waits longer than the first look at the CPU time, so a charged start-up (well
+    over 0.05 s) would time it out."""
+    box = make(SPENDERS)
+    assert call(box, "nap", 0.5, limit=0.05)["value"] == 0.5
+    assert box.starts == 1
+
+
+def test_only_this_calls_cpu_time_counts(make) -> None:
+    """Does each call start from zero, however much CPU time earlier calls used?"""
+    box = make(SPENDERS)
+    for _ in range(3):
+        assert call(box, "spend", 0.3, limit=0.6)["value"] == 0.3
+    assert box.starts == 1 and box.cpu_time() >= 0.9
+
+
+def test_slow_but_inside_the_limit_passes_on_a_loaded_machine(make, cpu_hogs) -> None:
+    """With two processes spinning on this machine's cores, does a call that computes for
+    most of its limit still pass (its CPU time, not the wall clock, is what counts)?"""
+    box = make(SPENDERS)
+    for _ in range(3):
+        assert call(box, "spend", 0.6, limit=1.0)["value"] == 0.6
 
 
 def test_exit_is_a_crash_not_a_result(make) -> None:

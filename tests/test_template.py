@@ -29,9 +29,9 @@ def _box(template: Template, source: str) -> S.Sandbox:
     return S.Sandbox({"conv": source.encode()}, 1 << 30, 60, hide=hide, template=template)
 
 
-def _call(box: S.Sandbox, name: str, timeout: float = 10) -> dict:
+def _call(box: S.Sandbox, name: str, limit: float = 10) -> dict:
     header = {"op": "call", "module": "conv", "name": name}
-    return box.request(header, {"args": [], "kwargs": {}}, timeout)
+    return box.request(header, {"args": [], "kwargs": {}}, limit)
 
 
 def test_forked_workers_are_confined_like_started_ones(template: Template) -> None:
@@ -60,8 +60,27 @@ def test_timeouts_kill_and_restart_from_the_template(template: Template) -> None
     box = _box(template, "def spin():\n    while True: pass\ndef ok():\n    return 7\n")
     try:
         with pytest.raises(S.SandboxTimeout):
-            _call(box, "spin", timeout=0.5)
+            _call(box, "spin", limit=0.5)
         assert _call(box, "ok")["value"] == 7 and box.starts == 2
+    finally:
+        box.close()
+    assert box.leftover_processes() == []
+
+
+def test_cpu_time_counts_the_forked_workers_tree_not_its_start(template: Template) -> None:
+    """Under a guard, is a sleeping call's busy child charged, and the start-up not?"""
+    box = _box(
+        template,
+        "import os, time\n"
+        "def nap():\n    time.sleep(0.5)\n    return 1\n"
+        "def fork_and_nap():\n    if os.fork() == 0:\n        while True: pass\n"
+        "    time.sleep(60)\n",
+    )
+    try:
+        assert _call(box, "nap", limit=0.05)["value"] == 1
+        with pytest.raises(S.SandboxTimeout) as caught:
+            _call(box, "fork_and_nap", limit=0.3)
+        assert not caught.value.waited
     finally:
         box.close()
     assert box.leftover_processes() == []
