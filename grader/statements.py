@@ -108,10 +108,11 @@ def program(
         # Only parse what compiled: on 3.10, ast.parse crashes the interpreter on code nested
         # deeper than compile() accepts.
         for node in ast.parse(piece).body:
-            if keep is not None and not keep(node):
-                dropped.append(node)
+            statement = _statement(piece, node, start + first_line - 2, filename)
+            if statement.runs and keep is not None and not keep(node):
+                dropped.append(node)  # a get_ipython() call is reported even so
                 continue
-            statements.append(_statement(piece, node, start + first_line - 2, filename))
+            statements.append(statement)
     return statements, dropped
 
 
@@ -300,4 +301,4 @@ def listing(statements: Program, origin: str) -> bytes:
     for statement in statements:
         if statement.runs:
             parts.append(f"\n# {statement.where}\n{statement.text.rstrip()}\n")
-    return "".join(parts).encode("utf-8", "surrogateescape")
+    return "".join(parts).encode("utf-8", "backslashreplace")

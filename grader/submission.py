@@ -459,7 +459,7 @@ def _select(scan: _Scan, modules: tuple[str, ...], limits: IntakeLimits) -> Subm
         else:
             code, program, error, file_notes = _python_module(file, limits)
         notes += file_notes
-        if not error:  # statements skipped at intake, reported once per file
+        if not error or file is notebook:  # skipped at intake: reported once per file
             notes += [s.failure for s in program if not s.runs]
         results[file.parts] = code, program, error
 
