@@ -111,7 +111,9 @@ def _cell_statements(text: str, filename: str) -> tuple[list[statements.Statemen
         magic = lines[first].split()[0]
         if magic not in _MAGIC_CELLS_THAT_RUN_PYTHON:
             where = f"{filename}, line {first + 1}"
-            failure = f"{where}: a {magic} cell is IPython syntax and runs no Python; it was skipped"
+            failure = (
+                f"{where}: a {magic} cell is IPython syntax and runs no Python; it was skipped"
+            )
             return [statements.Statement(where, filename, first + 1, text, (), failure)], False
         lines[first] = f"# {lines[first]}"  # the body runs, as IPython would run it
         text = "".join(lines)

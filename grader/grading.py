@@ -12,8 +12,8 @@ import importlib.util
 import time
 from pathlib import Path
 
-from grader.problems import DEFAULT_PATH, MODULES, ProblemSet, load
 from grader import statements
+from grader.problems import DEFAULT_PATH, MODULES, ProblemSet, load
 from grader.sandbox import Sandbox, probe
 from grader.scoring import Results, score
 from grader.submission import read_submission

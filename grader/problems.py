@@ -130,15 +130,11 @@ def parse(raw: Any, path: Path) -> ProblemSet:
         if problem.id in seen:
             raise ProblemsError(f"{where}: problem {problem.id!r}: duplicate 'id'")
         seen.add(problem.id)
-    return ProblemSet(
-        title=title, problems=problems, limits=limits, path=path, packages=packages
-    )
+    return ProblemSet(title=title, problems=problems, limits=limits, path=path, packages=packages)
 
 
 def _packages(raw: Any, where: str) -> tuple[str, ...]:
-    if not isinstance(raw, list) or not all(
-        isinstance(p, str) and _PACKAGE.match(p) for p in raw
-    ):
+    if not isinstance(raw, list) or not all(isinstance(p, str) and _PACKAGE.match(p) for p in raw):
         raise ProblemsError(
             f"{where}: 'packages' must list the import names of the packages student code may "
             f"use besides the standard library, e.g. [numpy], got {raw!r}"

@@ -24,6 +24,7 @@ policies that keep one bad function from costing other tests:
 from __future__ import annotations
 
 import builtins
+import contextlib
 import re
 import sys
 import time
@@ -203,10 +204,8 @@ class Session:
             graded = {target.split(".")[0] for target in self.problems.targets}
             for each in MODULES:
                 if each in graded and each not in self.module_errors:
-                    try:
+                    with contextlib.suppress(Unavailable):  # recorded in module_errors
                         self._import_one(each, problem, first=True)
-                    except Unavailable:
-                        pass  # recorded in module_errors
         if module in self.module_errors:
             raise Unavailable(self.module_errors[module])
         self._import_one(module, problem, first=False)

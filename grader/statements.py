@@ -41,7 +41,9 @@ class Statement:
     """
 
     where: str  # for messages: "conv.py, line 12" or "tutorial9.ipynb, cell 2, line 1"
-    filename: str  # the compile filename, so tracebacks show it: "conv.py", "tutorial9.ipynb, cell 2"
+    filename: (
+        str  # the compile filename, so tracebacks show it: "conv.py", "tutorial9.ipynb, cell 2"
+    )
     line: int  # line of `filename` on which `text` starts
     text: str  # the exact source text
     names: tuple[str, ...]  # the names it binds at top level (imports, defs, assignments)
@@ -55,7 +57,9 @@ class Statement:
     def shown(self) -> str:
         """Its first line of code, shortened, for quoting in messages."""
         lines = [line.strip() for line in self.text.splitlines() if line.strip()]
-        first = next((line for line in lines if not line.startswith("@")), lines[0] if lines else "")
+        first = next(
+            (line for line in lines if not line.startswith("@")), lines[0] if lines else ""
+        )
         return first if len(first) <= _SHOWN else first[: _SHOWN - 3] + "..."
 
 
@@ -225,7 +229,7 @@ def _split(
         firsts.insert(0, 1)  # code before the first start is a segment of its own
     firsts[0] = 1  # leading comments and blank lines go with the first statement
     bounds = [*firsts, len(lines) + 1]
-    return [(a, "".join(lines[a - 1 : b - 1])) for a, b in zip(bounds, bounds[1:])]
+    return [(a, "".join(lines[a - 1 : b - 1])) for a, b in zip(bounds, bounds[1:], strict=False)]
 
 
 def _is_code(line: str) -> bool:
@@ -259,7 +263,9 @@ def bound_names(node: ast.AST) -> list[str]:
             names.append(item.id)
         elif isinstance(item, ast.ExceptHandler) and item.name:
             names.append(item.name)
-        if isinstance(item, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+        if isinstance(
+            item, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+        ):
             continue  # their own scope
         pending += reversed(list(ast.iter_child_nodes(item)))
     return names
@@ -270,9 +276,9 @@ def calls_get_ipython(node: ast.AST) -> bool:
     pending = [node]
     while pending:
         item = pending.pop()
-        if isinstance(item, ast.Call) and isinstance(item.func, ast.Name):
-            if item.func.id == "get_ipython":
-                return True
+        function = item.func if isinstance(item, ast.Call) else None
+        if isinstance(function, ast.Name) and function.id == "get_ipython":
+            return True
         children = list(ast.iter_child_nodes(item))
         if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             children = [c for c in children if isinstance(c, ast.expr) and c not in _bodies(item)]

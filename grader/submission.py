@@ -558,10 +558,15 @@ def _python_module(
     if not code.strip():
         return code, (), f"{file.path} is empty", []
     if code.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") and b'"nbformat"' in code:
-        return code, (), (
-            f"{file.path} holds a Jupyter notebook, not Python code: submit it "
-            "as a .ipynb file, or save your code as plain Python"
-        ), []
+        return (
+            code,
+            (),
+            (
+                f"{file.path} holds a Jupyter notebook, not Python code: submit it "
+                "as a .ipynb file, or save your code as plain Python"
+            ),
+            [],
+        )
     error = cells.compile_error(code, file.path)
     text = _decoded(code)
     if text is None or "\0" in text:  # undecodable: nothing of it can run

@@ -184,6 +184,7 @@ def run_program(statements: list[dict[str, Any]], namespace: dict[str, Any]) -> 
     student's lines, also put in linecache); `from __future__` imports carry to later ones.
     """
     import __future__
+
     import ast
     import linecache
 

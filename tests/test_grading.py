@@ -191,7 +191,9 @@ def test_cases_that_do_not_load_are_a_grader_fault(tmp_path: Path) -> None:
 
 # --- statement by statement: realistic submissions with code that cannot run here -------------
 
-NOT_AVAILABLE = "is not available where grading happens (only numpy and Python's standard library are)"
+NOT_AVAILABLE = (
+    "is not available where grading happens (only numpy and Python's standard library are)"
+)
 
 
 def _solution(module: str) -> str:
@@ -245,7 +247,10 @@ def test_an_nbconvert_export_with_get_ipython_calls_scores_full_marks(tmp_path: 
     each skipped or failed statement reported once although the file backs every module."""
     cells = [
         "get_ipython().run_line_magic('matplotlib', 'inline')\nimport matplotlib.pyplot as plt\n",
-        *(_solution(module).replace("from __future__ import annotations\n", "") for module in MODULES),
+        *(
+            _solution(module).replace("from __future__ import annotations\n", "")
+            for module in MODULES
+        ),
         "plt.plot([1, 2])\n",
     ]
     text = "#!/usr/bin/env python\n# coding: utf-8\n" + "".join(
@@ -279,11 +284,8 @@ def test_py_files_with_demo_imports_syntax_errors_and_shared_helpers_score_full_
     conv = _solution("conv") + "\n\ndef show(image):\n    plt.imshow(image\n\n\nDEMO = 1\n"
     (submission / "conv.py").write_text(conv, encoding="utf-8")
     rnn = _without(_solution("rnn"), "_as_float_array", "_is_int")
-    rnn = rnn.replace(
-        "import numpy as np\n",
-        "import numpy as np\nfrom activations import _as_float_array\nfrom rnn_types import _is_int\n",
-        1,
-    )
+    helpers = "from activations import _as_float_array\nfrom rnn_types import _is_int\n"
+    rnn = rnn.replace("import numpy as np\n", f"import numpy as np\n{helpers}", 1)
     (submission / "rnn.py").write_text(rnn, encoding="utf-8")
     results = grade(submission)
     assert _by_problem(results) == POINTS

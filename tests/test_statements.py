@@ -64,7 +64,10 @@ def test_every_top_level_statement_is_one_statement() -> None:
         ("x, (y, *z) = 1, (2, 3)", ("x", "y", "z")),
         ("def f():\n    local = 1", ("f",)),
         ("class K:\n    inner = 1", ("K",)),
-        ("try:\n    import torch\nexcept ImportError as error:\n    torch = None", ("torch", "error")),
+        (
+            "try:\n    import torch\nexcept ImportError as error:\n    torch = None",
+            ("torch", "error"),
+        ),
         ("squares = [i * i for i in range(3)]", ("squares",)),
         ("n: int = 3", ("n",)),
         ("for i in range(3):\n    total = i", ("i", "total")),
