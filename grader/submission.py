@@ -15,13 +15,16 @@ Policy:
   (`Conv.py`, `conv (1).py`, `conv.py.txt`) are not used; the module's error says how to rename.
 - A module without its own file comes from the notebook when the submission holds exactly one,
   else from the only .py file when that file has no module name (e.g. `submission.py`).
-- From a notebook, each code cell is kept only if it compiles once IPython syntax (magics, shell
-  and help lines, `get_ipython()` lines, `%%` cells) is commented out, and only its top-level
-  imports, def, class and assignments are kept, at their original line numbers. The generated
-  module runs each cell on its own so that one failing cell does not stop the others.
-- Every chosen source is compiled from bytes (Python's own decoding: BOM, coding cookie), never
-  executed; size caps bound every read. An empty file, a notebook saved as .py, or code that
-  does not compile is an error for its module, with the file and line.
+- Every chosen source becomes a program of top-level statements (grader/statements.py), which
+  the sandbox worker runs one by one, going on after a failure. A .py file keeps every
+  statement; a statement that does not compile is skipped and reported, the rest kept. From
+  a notebook only imports, def, class, assignments, `if` and `try` statements are kept
+  (grader/cells.py); IPython syntax is skipped and reported. Statements skipped at intake are
+  reported once per file in `messages`.
+- Every chosen source is compiled (Python's own decoding: BOM, coding cookie), never
+  executed; size caps bound every read. An empty file, a notebook saved as .py, a file that
+  cannot be decoded, or code of which no statement compiles is an error for its module, with
+  the file and line.
 """
 
 from __future__ import annotations

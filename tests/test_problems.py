@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from grader import notebook, release, stubs
 from grader import problems as P
 
 TUTORIAL = Path(__file__).resolve().parent.parent.parent / "shared" / "tutorial9-source.txt"
@@ -206,14 +207,10 @@ def test_packages_student_code_may_use(tmp_path: Path, packages: list, allowed: 
 
 def test_the_shipped_packages_are_said_where_students_read(shipped: P.ProblemSet) -> None:
     """Do problems.yaml, the notebook header and the student README say what may be used?"""
-    from grader import notebook, release, stubs
-
     assert shipped.packages == ("numpy",)
     header = notebook.build(shipped, stubs.render_all(shipped))["cells"][0]["source"]
-    readme = dict((m.name.split("/", 1)[1], m.data) for m in release.student_members(shipped, {}))[
-        "README.md"
-    ].decode()
-    for text in (header, readme.replace("\n", " ")):
+    files = {m.name.split("/", 1)[1]: m.data for m in release.student_members(shipped, {})}
+    for text in (header, files["README.md"].decode()):
         assert "may use numpy and Python's standard library only" in text
 
 
