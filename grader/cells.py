@@ -1,19 +1,25 @@
-"""Notebook code cells to one importable module, and compile checks: parsing only, no running.
+"""Notebook code cells to a program, and compile checks: parsing only, no running.
 
-Used by intake (grader/submission.py) before any student code runs. From each code cell of an
-nbformat 4 notebook, IPython syntax (magics, shell and help lines, `get_ipython()` lines, `%%`
-cells) is commented out, a cell that does not compile is skipped, and only its top-level imports,
-def, class and assignments are kept, verbatim and at their own line numbers. The module built
-from them runs each cell on its own, so that one failing cell does not stop the others.
+Used by intake (grader/submission.py) before any student code runs. Each code cell of an
+nbformat 4 notebook gives its top-level statements (grader/statements.py), run one by one in
+the sandbox, so one failing statement never takes the definitions after it down:
+- kept: imports, def, class, assignments, `if` and `try` statements; other top-level code
+  (demo calls, prints, plots, loops, `with`) is dropped, with one note naming the cells;
+- `%%time` and `%%capture` cells keep their body, as IPython runs it; other `%%` cells are
+  skipped whole; line magics, `!` and `?` lines, and statements calling `get_ipython()` are
+  skipped; each skip is reported once, like a failed statement;
+- a statement that does not compile is reported and skipped; the rest of its cell is kept.
+Cells are numbered as Jupyter lays them out, Markdown cells included.
 """
 
 from __future__ import annotations
 
 import ast
-import io
 import json
 import re
 from collections.abc import Sequence
+
+from grader import statements
 
 
 class NotebookError(ValueError):
@@ -22,7 +28,6 @@ class NotebookError(ValueError):
 
 _HELP_LINE = re.compile(r"\?{1,2}\s*[A-Za-z_][\w.*]*|[A-Za-z_][\w.*]*\s*\?{1,2}")
 _ASSIGNED_MAGIC = re.compile(r"[A-Za-z_][\w.]*(\s*,\s*[A-Za-z_][\w.]*)*\s*=\s*[%!]")
-_GET_IPYTHON = re.compile(r"([A-Za-z_][\w.]*\s*=\s*)?get_ipython\s*\(")
 _KEPT_STATEMENTS = (
     ast.Import,
     ast.ImportFrom,
@@ -32,6 +37,9 @@ _KEPT_STATEMENTS = (
     ast.Assign,
     ast.AnnAssign,
     ast.AugAssign,
+    ast.If,
+    ast.Try,
+    *(t for t in (getattr(ast, "TryStar", None),) if t),  # try/except*, Python 3.11+
 )
 _COMPILE_ERRORS = (SyntaxError, ValueError, MemoryError, RecursionError, OverflowError)
 _LOOKS_PYTHON = re.compile(
@@ -63,43 +71,75 @@ def compile_error(code: bytes | str, origin: str) -> str:
     return ""
 
 
-def module_from_cells(sources: Sequence[str], origin: str) -> tuple[bytes, str, list[str]]:
-    """The module built from a notebook's code cells: (code, error or "", notes for students)."""
+_MAGIC_CELLS_THAT_RUN_PYTHON = ("%%time", "%%capture")  # IPython runs their body as Python
+
+
+def notebook_program(
+    cells: Sequence[tuple[int, str]], origin: str
+) -> tuple[statements.Program, str, list[str]]:
+    """The program of a notebook's code cells: (statements, error or "", notes for students).
+
+    `cells` are (cell number counting every cell, source). Statements skipped at intake carry
+    their `failure`; the caller reports them.
+    """
     notes: list[str] = []
-    kept: list[tuple[str, str, str]] = []
+    found: list[statements.Statement] = []
     with_other_code: list[str] = []
-    for number, text in enumerate(sources, 1):
-        name = f"{origin}, code cell {number}"
-        text, neutralised = neutralise(text)
-        if neutralised:
-            notes.append(f"{name}: IPython syntax commented out, not run: {neutralised}")
-        error = compile_error(text, name)
-        if error:
-            notes.append(f"{error}; this cell was skipped")
-            continue
-        # Only parse what compiled: on 3.10, ast.parse crashes the interpreter on code nested
-        # deeper than compile() accepts.
-        code, dropped = definitions(text, ast.parse(text))
-        if dropped:
+    for number, text in cells:
+        filename = f"{origin}, cell {number}"
+        cell, skipped = _cell_statements(text, filename)
+        if skipped:
             with_other_code.append(str(number))
-        if code.strip():
-            kept.append((name, text, code))
+        found += cell
     if with_other_code:
         notes.append(
-            f"{origin}: only imports, def, class and assignments are taken from "
-            "code cells; other top-level code (calls, prints, loops, if/with/try "
-            f"blocks) was not run in code cells {', '.join(with_other_code)}"
+            f"{origin}: only imports, def, class, assignments, if and try blocks are taken from "
+            "code cells; other top-level code (calls, prints, loops, with blocks) was not run "
+            f"in cells {', '.join(with_other_code)}"
         )
-    if not kept:
+    if not any(s.runs for s in found):
         reason = f"{origin} has no usable code (no imports, definitions or assignments)"
-        return b"", reason, notes
-    code = cell_runner(origin, kept)
-    error = compile_error(code, origin)
-    return code, error, notes
+        return tuple(found), reason, notes
+    return tuple(found), "", notes
 
 
-def code_cells(raw: bytes) -> list[str]:
-    """The source of every code cell of an nbformat 4 notebook."""
+def _cell_statements(text: str, filename: str) -> tuple[list[statements.Statement], bool]:
+    """One cell's statements in line order, and whether some of its code was dropped."""
+    lines = _lines(text)
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is not None and lines[first].lstrip().startswith("%%"):
+        magic = lines[first].split()[0]
+        if magic not in _MAGIC_CELLS_THAT_RUN_PYTHON:
+            where = f"{filename}, line {first + 1}"
+            failure = (
+                f"{where}: a {magic} cell is IPython syntax and runs no Python; it was skipped"
+            )
+            return [statements.Statement(where, filename, first + 1, text, (), failure)], False
+        lines[first] = f"# {lines[first]}"  # the body runs, as IPython would run it
+        text = "".join(lines)
+    text, neutralised = neutralise(text)
+    found = [
+        statements.Statement(
+            f"{filename}, line {line}",
+            filename,
+            line,
+            shown,
+            (),
+            f"{filename}, line {line}: `{shown}` is IPython syntax, which works only inside "
+            "Jupyter; it was skipped",
+        )
+        for line, shown in neutralised
+    ]
+    kept, dropped = statements.program(text, filename, _kept)
+    return sorted(found + kept, key=lambda s: s.line), bool(dropped)
+
+
+def _kept(node: ast.stmt) -> bool:
+    return isinstance(node, _KEPT_STATEMENTS)
+
+
+def code_cells(raw: bytes) -> list[tuple[int, str]]:
+    """(cell number counting every cell, source) of every code cell of an nbformat 4 notebook."""
     try:
         notebook = json.loads(raw)
     except RecursionError:
@@ -134,17 +174,15 @@ def code_cells(raw: bytes) -> list[str]:
             source = "".join(source)
         if not isinstance(source, str):
             raise NotebookError(f"cell {number} has no source text")
-        sources.append(source)
+        sources.append((number, source))
     return sources
 
 
-def neutralise(text: str) -> tuple[str, str]:
-    """Comment out IPython-only lines; return the new text (same lines) and what changed."""
+def neutralise(text: str) -> tuple[str, list[tuple[int, str]]]:
+    """Comment out IPython-only lines: the new text (same lines), and (line, shortened text) of
+    each line commented out."""
     lines = _lines(text)
-    first = next((line.strip() for line in lines if line.strip()), "")
-    if first.startswith("%%"):
-        return "".join(f"# {line}" for line in lines), f"a {first.split()[0]} cell"
-    changed: list[str] = []
+    changed: list[tuple[int, str]] = []
     depth, quote, continued = 0, "", False
     for number, line in enumerate(lines, 1):
         stripped = line.strip()
@@ -152,10 +190,10 @@ def neutralise(text: str) -> tuple[str, str]:
             indent = line[: len(line) - len(line.lstrip())]
             lines[number - 1] = f"{indent}# {line.lstrip()}"
             shown = stripped if len(stripped) <= 60 else stripped[:57] + "..."
-            changed.append(f"line {number} `{shown}`")
+            changed.append((number, shown))
             continue
-        depth, quote, continued = _scan_line(line, depth, quote)
-    return "".join(lines), ", ".join(changed)
+        depth, quote, continued = statements.scan_line(line, depth, quote)
+    return "".join(lines), changed
 
 
 def _ipython_line(stripped: str) -> bool:
@@ -164,115 +202,8 @@ def _ipython_line(stripped: str) -> bool:
         or (stripped.startswith("!") and not stripped.startswith("!="))
         or bool(_HELP_LINE.fullmatch(stripped))
         or bool(_ASSIGNED_MAGIC.match(stripped))
-        or bool(_GET_IPYTHON.match(stripped))
     )
-
-
-def _scan_line(line: str, depth: int, quote: str) -> tuple[int, str, bool]:
-    """Track brackets and strings so that only lines starting a statement count as magics.
-
-    Returns the bracket depth, the open string delimiter ("" if none) and whether the line ends
-    with a backslash continuation, after `line`.
-    """
-    body = line.rstrip("\r\n")
-    i = 0
-    while i < len(body):
-        char = body[i]
-        if quote:
-            if char == "\\":
-                i += 2
-            elif body.startswith(quote, i):
-                i += len(quote)
-                quote = ""
-            else:
-                i += 1
-            continue
-        if char == "#":
-            return depth, "", False
-        if char in "\"'":
-            quote = body[i : i + 3] if body[i : i + 3] in ('"""', "'''") else char
-            i += len(quote)
-            continue
-        if char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth = max(depth - 1, 0)
-        i += 1
-    continued = body.endswith("\\")
-    if len(quote) == 1 and not continued:
-        quote = ""  # an unterminated one-line string is a syntax error: start afresh
-    return depth, quote, continued and not quote
 
 
 def _lines(text: str) -> list[str]:
-    # Split as Python's tokenizer does: at \n, \r\n and \r only (str.splitlines also splits
-    # at \f and other characters), so line numbers match the compiler's.
-    return io.StringIO(text, newline="").readlines()
-
-
-def definitions(text: str, tree: ast.Module) -> tuple[str, bool]:
-    """Keep top-level imports, def, class and assignments verbatim, on their own line numbers.
-
-    Returns the kept code and whether any other statement was dropped.
-    """
-    lines = _lines(text)
-    out = [""] * len(lines)
-    dropped = False
-    for node in tree.body:
-        if not isinstance(node, _KEPT_STATEMENTS):
-            dropped = True
-            continue
-        end = node.end_lineno or node.lineno
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            first = min([node.lineno] + [d.lineno for d in node.decorator_list])
-            segment = lines[first - 1 : end]  # compound statements own whole lines
-        else:
-            first = node.lineno
-            segment = _lines(ast.get_source_segment(text, node) or "")
-        for offset, piece in enumerate(segment):
-            piece = piece.rstrip("\r\n")
-            index = first - 1 + offset
-            # Two kept statements can share a line ("a = 1; b = 2").
-            out[index] = f"{out[index]}; {piece}" if offset == 0 and out[index] else piece
-    while out and not out[-1]:
-        out.pop()
-    return "\n".join(out) + "\n" if out else "", dropped
-
-
-_RUNNER = """\
-# Generated by the grader from {origin}: the imports, definitions and assignments of each code
-# cell, run cell by cell so that an error in one cell does not stop the others.
-
-
-def _grader_run_cells(namespace, cells):
-    # Cells run in this module's namespace, so use nothing a cell could rebind.
-    import builtins
-    import linecache
-    import sys
-    import traceback
-
-    for name, lines, code in cells:
-        # Tracebacks then show the student's own lines.
-        linecache.cache[name] = (0, None, lines, name)
-        try:
-            builtins.exec(builtins.compile(code, name, "exec"), namespace)
-        except builtins.Exception:
-            kind, error, trace = sys.exc_info()
-            builtins.print(f"{{name}} failed; its later definitions are missing:",
-                           file=sys.stderr)
-            traceback.print_exception(kind, error, trace.tb_next, file=sys.stderr)
-    namespace.pop("_grader_run_cells", None)
-
-
-_grader_run_cells(globals(), [
-{cells}])
-"""
-
-
-def cell_runner(origin: str, cells: Sequence[tuple[str, str, str]]) -> bytes:
-    # ascii() literals keep the module pure ASCII whatever the notebook holds.
-    listed = "".join(
-        f"    ({ascii(name)}, {ascii(_lines(text))}, {ascii(code)}),\n"
-        for name, text, code in cells
-    )
-    return _RUNNER.format(origin=ascii(origin)[1:-1], cells=listed).encode("ascii")
+    return statements.lines_of(text)

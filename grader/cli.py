@@ -195,7 +195,8 @@ def _batch(args: argparse.Namespace, problems: ProblemSet) -> int:
 
 
 def table(results: Results) -> str:
-    """A short human table: problem, score, max, one-line reason."""
+    """A short human table: problem, score, max, one-line reason; then the submission's
+    messages (files used, statements that failed or were skipped)."""
     rows = [("problem", "score", "max", "")]
     rows += [
         (p.problem.id, f"{p.score:g}", f"{p.max_score:g}", p.reason[:70]) for p in results.problems
@@ -210,6 +211,7 @@ def table(results: Results) -> str:
     lines.insert(1, "-" * max(len(line) for line in lines))
     if results.written:
         lines.append("graded by hand: " + ", ".join(p.id for p in results.written))
+    lines += list(results.messages)
     return "\n".join(lines)
 
 

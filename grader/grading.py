@@ -12,6 +12,7 @@ import importlib.util
 import time
 from pathlib import Path
 
+from grader import statements
 from grader.problems import DEFAULT_PATH, MODULES, ProblemSet, load
 from grader.sandbox import Sandbox, probe
 from grader.scoring import Results, score
@@ -65,6 +66,7 @@ def grade(
         own_template = template = Template(isolation)
     sandbox = Sandbox(
         sources={module: source.code for module, source in intake.sources.items()},
+        programs={m: statements.encode(source.program) for m, source in intake.sources.items()},
         memory=max(p.limits.memory for p in problems.problems) * 2**20,
         cpu_seconds=int(problems.limits.budget) + 10,
         hide=hidden_directories(),
@@ -79,7 +81,7 @@ def grade(
     from grader.proxy import Session
 
     try:
-        session = Session(problems, unavailable, sandbox, started=started)
+        session = Session(problems, unavailable, sandbox, started=started, sources=intake.sources)
         ran = plugin.run_cases(problems, session, cases or plugin.CASES)
     finally:
         sandbox.close()
@@ -99,7 +101,7 @@ def grade(
     return Results(
         problems=score(problems, ran.outcomes),
         written=tuple(p for p in problems.problems if not p.graded),
-        messages=tuple(intake.messages),
+        messages=(*intake.messages, *session.messages),
         execution_time=time.monotonic() - started,
         extra=extra,
         faults=tuple(faults),

@@ -21,8 +21,13 @@ _INTRO = """\
 
 Fill in every function below, then run the cells. Each code problem is graded by hidden test
 cases; written problems are graded by hand. Keep the function names and signatures as they are:
-the grader finds your functions by name, whichever cell they are in. Only definitions (imports,
-functions, assignments) are graded, so demo code and prints in your cells are fine.
+the grader finds your functions by name, whichever cell they are in.
+
+Your code may use {packages} only: nothing else is installed where grading happens
+(no matplotlib, scipy or torch). Only imports, definitions, assignments, `if` and `try` blocks
+are graded, each top-level statement on its own, so demo code, prints and plots in your cells
+are fine, and a failing statement (such as `import matplotlib.pyplot as plt`) costs nothing by
+itself: only a function that needs it fails.
 
 Submit this notebook as it is, or the five files `conv.py`, `shapes.py`, `rnn_types.py`,
 `activations.py` and `rnn.py`."""
@@ -59,7 +64,7 @@ def build(problems: ProblemSet, stubs: dict[str, str]) -> nbformat.NotebookNode:
         named.update({f"{module}.{name}": text for name, text in module_named.items()})
 
     cells = [
-        _markdown("intro", _INTRO.format(title=problems.title)),
+        _markdown("intro", _INTRO.format(title=problems.title, packages=problems.allowed)),
         _code("setup", "\n".join(setup)),
     ]
     placed: set[str] = set()

@@ -25,6 +25,7 @@ STARTUP = 1.0  # wall-clock seconds allowed per worker (re)start in the worst ca
 OVERHEAD = 20.0  # wall-clock seconds of grading besides student code: cases, comparisons
 
 _ID = re.compile(r"^[A-Za-z0-9_-]+$")
+_PACKAGE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TARGET = re.compile(r"^([a-z_][a-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)$")
 
 
@@ -70,6 +71,13 @@ class ProblemSet:
     problems: tuple[Problem, ...]
     limits: Limits
     path: Path
+    packages: tuple[str, ...] = ()  # what student code may import, beyond the standard library
+
+    @property
+    def allowed(self) -> str:
+        """What student code may import, for messages: "numpy and Python's standard library"."""
+        names = [*self.packages, "Python's standard library"]
+        return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
     def problem(self, problem_id: str) -> Problem:
         """The problem with this id; KeyError names the known ids."""
@@ -146,12 +154,13 @@ def load(path: Path | str = DEFAULT_PATH) -> ProblemSet:
 def parse(raw: Any, path: Path) -> ProblemSet:
     """Validate an already-parsed YAML document (see `load`)."""
     where = path.name
-    top = _mapping(raw, where, {"schema_version", "title", "limits", "problems"})
+    top = _mapping(raw, where, {"schema_version", "title", "packages", "limits", "problems"})
     if top.get("schema_version") != SCHEMA_VERSION:
         raise ProblemsError(
             f"{where}: 'schema_version' must be {SCHEMA_VERSION}, got {top.get('schema_version')!r}"
         )
     title = _text(top, "title", where)
+    packages = _packages(top.get("packages", []), where)
     limits = _limits(top.get("limits", {}), Limits(), f"{where}: 'limits'", allow_budget=True)
     items = top.get("problems")
     if not isinstance(items, list) or not items:
@@ -162,7 +171,9 @@ def parse(raw: Any, path: Path) -> ProblemSet:
         if problem.id in seen:
             raise ProblemsError(f"{where}: problem {problem.id!r}: duplicate 'id'")
         seen.add(problem.id)
-    loaded = ProblemSet(title=title, problems=problems, limits=limits, path=path)
+    loaded = ProblemSet(
+        title=title, problems=problems, limits=limits, path=path, packages=packages
+    )
     worst = loaded.worst_case()
     if limits.budget < worst:
         raise ProblemsError(
@@ -171,6 +182,17 @@ def parse(raw: Any, path: Path) -> ProblemSet:
             "time limit); raise the budget or lower the timeouts"
         )
     return loaded
+
+
+def _packages(raw: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(raw, list) or not all(isinstance(p, str) and _PACKAGE.match(p) for p in raw):
+        raise ProblemsError(
+            f"{where}: 'packages' must list the import names of the packages student code may "
+            f"use besides the standard library, e.g. [numpy], got {raw!r}"
+        )
+    if len(set(raw)) != len(raw):
+        raise ProblemsError(f"{where}: 'packages' lists a package twice: {raw!r}")
+    return tuple(raw)
 
 
 def _problem(raw: Any, index: int, defaults: Limits, where: str) -> Problem:

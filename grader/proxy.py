@@ -7,6 +7,11 @@ policies that keep one bad function from costing other tests:
 - a call may use its problem's `timeout` in CPU seconds (measured by the sandbox, whatever
   the machine's load) and `sandbox.backstop` of it in wall-clock time; importing a module
   may use the largest `timeout` of the problems that grade it (`ProblemSet.module_timeout`);
+- every available module is imported once, at the start, before any case calls a function:
+  the worker runs each module statement by statement, and the statements that failed (an
+  `import matplotlib`, say) are reported once each in `messages`, from that first import only,
+  so their texts cannot carry a hidden case's inputs; a function that later fails with a
+  NameError for a name such a statement should have bound is told which and why;
 - a module that is missing, does not compile, or fails to import (also by timeout or crash)
   is never imported again: its tests fail at once with the same message;
 - a target that timed out once, crashed CRASHES times, or crashed after running longer than
@@ -19,13 +24,18 @@ policies that keep one bad function from costing other tests:
 from __future__ import annotations
 
 import builtins
+import contextlib
+import re
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from grader import contracts
 from grader.problems import CRASHES, MODULES, Problem, ProblemSet, backstop
 from grader.sandbox import Sandbox, SandboxCrash, SandboxError, SandboxTimeout
+from grader.statements import Statement
+from grader.submission import Source
 
 SLOW = {  # module -> what to do about a call that used up its CPU time
     "conv": "a loop over every output pixel is slow in Python; use numpy operations on whole "
@@ -82,6 +92,10 @@ class StudentRaised(StudentFailure):
     """The student's code raised an exception that is not a plain builtin Exception."""
 
 
+class LostName(StudentFailure):
+    """The student's code needed a name that a failed top-level statement should have bound."""
+
+
 STUDENT_ERROR = "student_error"  # attribute set on builtin exceptions re-raised from a reply
 
 
@@ -95,8 +109,10 @@ class Session:
         sandbox: Sandbox,
         started: float | None = None,
         clock: Callable[[], float] = time.monotonic,
+        sources: Mapping[str, Source] | None = None,
     ) -> None:
         self.problems = problems
+        self.sources = dict(sources or {})
         self.sandbox = sandbox
         self.clock = clock
         self.deadline = (started if started is not None else clock()) + problems.limits.budget
@@ -106,6 +122,18 @@ class Session:
         self._imported: set[str] = set()
         self._functions: set[str] = set()  # targets that turned out to be callable
         self._generation = -1
+        self._opened = False  # every module has been imported once
+        self._failed: dict[tuple[str, int], str] = {}  # (origin, statement) -> its message
+        self._lost: dict[str, str] = {}  # name a failed statement binds -> why it is missing
+        for source in self.sources.values():
+            for statement in source.program:
+                if not statement.runs:  # intake reported these already
+                    self._lose(statement, statement.failure)
+
+    @property
+    def messages(self) -> tuple[str, ...]:
+        """One message per statement that failed when the modules were first imported."""
+        return tuple(self._failed.values())
 
     def get(self, target: str, problem: Problem) -> Any:
         """The target's value, or a callable that calls it in the sandbox."""
@@ -156,10 +184,53 @@ class Session:
         if reply["ok"]:
             return reply
         if reply.get("missing"):
-            raise Unavailable(f"{module}.py has no {name}: define it with exactly this name")
-        raise _raised(name, reply.get("error"))
+            raise Unavailable(self._missing(module, name))
+        raise self._lost_name(name, reply.get("error")) or _raised(name, reply.get("error"))
+
+    def _origin(self, module: str) -> str:
+        source = self.sources.get(module)
+        return source.origin if source else f"{module}.py"
+
+    def _missing(self, module: str, name: str) -> str:
+        """Why `name` is not in the module: a failed statement's, or a misspelling."""
+        origin = self._origin(module)
+        if name in self._lost:
+            return f"{origin} defines no {name}: {self._lost[name]}"
+        return f"{origin} defines no {name}: define it at the top level with exactly this name"
+
+    def _lost_name(self, name: str, error: Any) -> StudentFailure | None:
+        """A NameError for a name a failed statement binds, told in trusted text only."""
+        error = error if isinstance(error, dict) else {}
+        if error.get("type") != "NameError" or error.get("builtin") is not True:
+            return None
+        match = _NAME_ERROR.search(str(error.get("message", "")))
+        lost = match.group(1) if match else ""
+        if lost not in self._lost:
+            return None
+        return LostName(
+            f"{name} raised NameError: {lost} is not defined, since {self._lost[lost]}",
+            detail=str(error.get("traceback", ""))[-2000:],  # shown for public cases only
+        )
+
+    def _lose(self, statement: Statement, explanation: str) -> None:
+        for bound in statement.names:
+            self._lost.setdefault(bound, explanation)
 
     def _import(self, module: str, problem: Problem) -> None:
+        if not self._opened:
+            # Eagerly, before any case calls a function: what importing prints or raises
+            # cannot depend on a hidden case's inputs.
+            self._opened = True
+            graded = {target.split(".")[0] for target in self.problems.targets}
+            for each in MODULES:
+                if each in graded and each not in self.module_errors:
+                    with contextlib.suppress(Unavailable):  # recorded in module_errors
+                        self._import_one(each, problem, first=True)
+        if module in self.module_errors:
+            raise Unavailable(self.module_errors[module])
+        self._import_one(module, problem, first=False)
+
+    def _import_one(self, module: str, problem: Problem, first: bool) -> None:
         self.sandbox.start()  # a no-op unless the last worker was killed
         if self.sandbox.starts != self._generation:  # a fresh worker has imported nothing
             self._imported, self._generation = set(), self.sandbox.starts
@@ -172,18 +243,59 @@ class Session:
             )
         except SandboxError as exc:
             if isinstance(exc, SandboxTimeout):
-                what, whose = f"importing {module}.py", "the limit for importing it"
+                what, whose = f"importing {self._origin(module)}", "the limit for importing it"
                 late = self._late(what, exc, whose, TOP_LEVEL)
                 self.module_errors[module] = str(late)
             else:
-                self.module_errors[module] = f"importing {module}.py failed: {exc.reason}"
+                self.module_errors[module] = f"importing {self._origin(module)} failed: {exc.reason}"
             raise Unavailable(self.module_errors[module]) from None
         if not reply["ok"]:
             error = reply.get("error") or {}
             detail = f"{error.get('type', 'error')}: {error.get('message', '')}".strip(": ")
-            self.module_errors[module] = f"{module}.py failed to import: {detail}"[:500]
+            if not first:  # after hidden cases ran: say nothing the student's code chose
+                detail = "it imported when grading began, but not again after a restart"
+            self.module_errors[module] = f"{self._origin(module)} failed to import: {detail}"[:500]
             raise Unavailable(self.module_errors[module])
         self._imported.add(module)
+        if first:
+            self._record(reply.get("failures"))
+
+    def _record(self, failures: Any) -> None:
+        """Note the statements that failed, by module, mapped to intake's own statements."""
+        if not isinstance(failures, dict):
+            return
+        for module, failed in failures.items():
+            source = self.sources.get(module) if isinstance(module, str) else None
+            if source is None or not isinstance(failed, list):
+                continue
+            for item in failed:
+                index = item.get("index") if isinstance(item, dict) else None
+                if not isinstance(index, int) or not 0 <= index < len(source.program):
+                    continue
+                statement = source.program[index]
+                if not statement.runs or (source.origin, index) in self._failed:
+                    continue
+                failed_how = f"{statement.where}: `{statement.shown}` {self._why(item)}"
+                self._lose(statement, failed_how)
+                rest = "the notebook" if source.notebook else source.origin
+                self._failed[source.origin, index] = f"{failed_how}; the rest of {rest} was graded"
+
+    def _why(self, failure: dict[str, Any]) -> str:
+        """Why a statement failed, from the worker's report at import time."""
+        kind = str(failure.get("type", ""))[:100]
+        message = str(failure.get("message", ""))[:300]
+        missing = str(failure.get("missing", ""))
+        top = missing.split(".")[0]
+        if kind in ("ImportError", "ModuleNotFoundError") and _MODULE_NAME.fullmatch(missing):
+            if top in self.module_errors:
+                return f"failed: {top} could not be imported ({self.module_errors[top]})"
+            if top not in self.problems.packages and top not in sys.stdlib_module_names:
+                verb = "are" if self.problems.packages else "is"
+                return (
+                    f"failed: {top} is not available where grading happens "
+                    f"(only {self.problems.allowed} {verb})"
+                )
+        return f"failed: {kind}: {message}" if message else f"failed: {kind}"
 
     def _wall(self, limit: float) -> float:
         """Wall-clock seconds for a request: its backstop, cut short only by the budget."""
@@ -199,6 +311,10 @@ class Session:
         if exc.waited:
             return TimedOut(f"{what} {exc.reason}")
         return TimedOut(f"{what} used more than {exc.limit:g} s of CPU time ({whose}): {hint}")
+
+
+_NAME_ERROR = re.compile(r"^name '([A-Za-z_]\w*)' is not defined")
+_MODULE_NAME = re.compile(r"[A-Za-z_][\w.]{0,99}")
 
 
 def _raised(name: str, error: Any) -> Exception:

@@ -149,7 +149,9 @@ def student_members(problems: ProblemSet, recorded: dict[str, Any]) -> list[Memb
     files["problems.yaml"] = DEFAULT_PATH.read_bytes()
     files["requirements.txt"] = _requirements(STUDENT_PINS)
     files["pytest.ini"] = b"[pytest]\ntestpaths = grader/cases/public\n"
-    files["README.md"] = _template("student-README.md", TITLE=problems.title)
+    files["README.md"] = _template(
+        "student-README.md", TITLE=problems.title, PACKAGES=problems.allowed
+    )
     files[".github/workflows/classroom.yml"] = classroom_workflow(problems).encode()
     return [Member(f"{STUDENT_DIR}/{name}", data) for name, data in files.items()]
 

@@ -196,6 +196,8 @@ class Sandbox:
 
     Args:
         sources: module name -> file content, written as <module>.py into the workspace.
+        programs: module name -> program file (grader/statements.py `encode`), written as
+            <module>.program.json: the worker imports such a module statement by statement.
         memory: address-space cap in bytes (the hard limit; calls may ask for less).
         cpu_seconds: CPU-time cap of one worker process.
         hide: directories that must not be visible inside the sandbox.
@@ -205,6 +207,7 @@ class Sandbox:
     memory: int
     cpu_seconds: int
     hide: tuple[str, ...] = ()
+    programs: Mapping[str, bytes] = field(default_factory=dict)
     isolation: Isolation = field(default_factory=probe)
     _root: Path | None = None
     template: Any = None  # a grader.template.Template to fork workers from, if usable
@@ -507,6 +510,8 @@ class Sandbox:
         work.mkdir(mode=0o700)
         for module, code in self.sources.items():
             (work / f"{module}.py").write_bytes(code)
+        for module, program in self.programs.items():
+            (work / f"{module}.program.json").write_bytes(program)
         uid = self.uid
         if uid is not None:
             for path in [work, *work.iterdir()]:

@@ -15,13 +15,16 @@ Policy:
   (`Conv.py`, `conv (1).py`, `conv.py.txt`) are not used; the module's error says how to rename.
 - A module without its own file comes from the notebook when the submission holds exactly one,
   else from the only .py file when that file has no module name (e.g. `submission.py`).
-- From a notebook, each code cell is kept only if it compiles once IPython syntax (magics, shell
-  and help lines, `get_ipython()` lines, `%%` cells) is commented out, and only its top-level
-  imports, def, class and assignments are kept, at their original line numbers. The generated
-  module runs each cell on its own so that one failing cell does not stop the others.
-- Every chosen source is compiled from bytes (Python's own decoding: BOM, coding cookie), never
-  executed; size caps bound every read. An empty file, a notebook saved as .py, or code that
-  does not compile is an error for its module, with the file and line.
+- Every chosen source becomes a program of top-level statements (grader/statements.py), which
+  the sandbox worker runs one by one, going on after a failure. A .py file keeps every
+  statement; a statement that does not compile is skipped and reported, the rest kept. From
+  a notebook only imports, def, class, assignments, `if` and `try` statements are kept
+  (grader/cells.py); IPython syntax is skipped and reported. Statements skipped at intake are
+  reported once per file in `messages`.
+- Every chosen source is compiled (Python's own decoding: BOM, coding cookie), never
+  executed; size caps bound every read. An empty file, a notebook saved as .py, a file that
+  cannot be decoded, or code of which no statement compiles is an error for its module, with
+  the file and line.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import os
 import re
 import stat
 import struct
+import tokenize
 import zipfile
 import zlib
 from collections.abc import Callable, Mapping, Sequence
@@ -38,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from grader import cells
+from grader import cells, statements
 
 MiB = 1 << 20
 
@@ -87,8 +91,13 @@ class Source:
     """Student code for one module."""
 
     module: str  # e.g. "conv"
-    code: bytes  # the file content to write as <module>.py in the sandbox
+    code: bytes  # the text written as <module>.py in the sandbox (its __file__)
     origin: str  # where it came from, for messages: "conv.py", "hw/conv.py", "tutorial9.ipynb"
+    program: statements.Program = ()  # what the sandbox runs, statement by statement
+
+    @property
+    def notebook(self) -> bool:
+        return self.origin.lower().endswith(".ipynb")
 
 
 @dataclass(frozen=True, slots=True)
@@ -444,16 +453,18 @@ def _select(scan: _Scan, modules: tuple[str, ...], limits: IntakeLimits) -> Subm
             ": a notebook is used only when it is the only one; submit one notebook"
         )
 
-    results: dict[tuple[str, ...], tuple[bytes, str]] = {}  # parts -> (code, error or "")
+    results: dict[tuple[str, ...], tuple[bytes, statements.Program, str]] = {}
     for file in (*chosen.values(), fallback):
         if file is None or file.parts in results:
             continue
         if file is notebook:
-            code, error, cell_notes = _notebook_module(file, limits)
-            notes += cell_notes
+            code, program, error, file_notes = _notebook_module(file, limits)
         else:
-            code, error = _python_module(file, limits, notes)
-        results[file.parts] = code, error
+            code, program, error, file_notes = _python_module(file, limits)
+        notes += file_notes
+        if not error or file is notebook:  # skipped at intake: reported once per file
+            notes += [s.failure for s in program if not s.runs]
+        results[file.parts] = code, program, error
 
     sources: dict[str, Source] = {}
     errors: dict[str, str] = {}
@@ -462,11 +473,11 @@ def _select(scan: _Scan, modules: tuple[str, ...], limits: IntakeLimits) -> Subm
         if file is None:
             errors[module] = _not_found(module, usable, notebooks, scan.files)
             continue
-        code, error = results[file.parts]
+        code, program, error = results[file.parts]
         if error:
             errors[module] = f"no {module}.py found, and {error}" if file is notebook else error
         else:
-            sources[module] = Source(module, code, file.path)
+            sources[module] = Source(module, code, file.path, program)
 
     for origin in dict.fromkeys(s.origin for s in sources.values()):
         users = [m for m, s in sources.items() if s.origin == origin]
@@ -484,7 +495,7 @@ def _select(scan: _Scan, modules: tuple[str, ...], limits: IntakeLimits) -> Subm
     empty_notebook = (
         fallback is notebook
         and notebook is not None
-        and (results[notebook.parts][1] == _no_code(notebook))
+        and (results[notebook.parts][2] == _no_code(notebook))
     )
     if modules and not chosen and (fallback is None or empty_notebook):
         notes.append(_nothing_found(modules, usable, notebooks, empty_notebook))
@@ -539,50 +550,70 @@ def _read_capped(file: _File, cap: int, what: str) -> bytes:
     return data
 
 
-def _python_module(file: _File, limits: IntakeLimits, notes: list[str]) -> tuple[bytes, str]:
-    """Return (code, error) for a .py file; error is "" when the code compiles."""
+def _python_module(
+    file: _File, limits: IntakeLimits
+) -> tuple[bytes, statements.Program, str, list[str]]:
+    """(code, program, error, notes) for a .py file; error is "" when some code can run."""
     try:
         code = _read_capped(file, limits.max_source_bytes, "a .py file")
     except _Unusable as exc:
-        return b"", str(exc)
+        return b"", (), str(exc), []
     if not code.strip():
-        return code, f"{file.path} is empty"
+        return code, (), f"{file.path} is empty", []
     if code.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") and b'"nbformat"' in code:
-        return code, (
-            f"{file.path} holds a Jupyter notebook, not Python code: submit it "
-            "as a .ipynb file, or save your code as plain Python"
+        return (
+            code,
+            (),
+            (
+                f"{file.path} holds a Jupyter notebook, not Python code: submit it "
+                "as a .ipynb file, or save your code as plain Python"
+            ),
+            [],
         )
     error = cells.compile_error(code, file.path)
-    if not error and re.search(rb"\bget_ipython\s*\(", code):
-        notes.append(
-            f"{file.path} calls get_ipython(), which exists only inside Jupyter: "
-            "remove those lines (they come from exporting a notebook as .py)"
-        )
-    return code, error
+    text = _decoded(code)
+    if text is None or "\0" in text:  # undecodable: nothing of it can run
+        return code, (), error, []
+    found, _ = statements.program(text, file.path)
+    if not any(s.runs for s in found):
+        return code, tuple(found), error or f"{file.path} has no code that can run", []
+    return code, tuple(found), "", []
+
+
+def _decoded(code: bytes) -> str | None:
+    """The text of a .py file decoded as Python does (BOM, coding cookie), or None."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(code).readline)
+        return code.decode(encoding)
+    except (SyntaxError, LookupError, UnicodeDecodeError):
+        return None
 
 
 # ---------------------------------------------------------------------------------------------
 # Notebooks
 
 
-def _notebook_module(file: _File, limits: IntakeLimits) -> tuple[bytes, str, list[str]]:
-    """Return (generated module code, error, notes) for a notebook."""
+def _notebook_module(
+    file: _File, limits: IntakeLimits
+) -> tuple[bytes, statements.Program, str, list[str]]:
+    """(listing, program, error, notes) for a notebook."""
     try:
         raw = _read_capped(file, limits.max_notebook_bytes, "a notebook; clear its outputs")
     except _Unusable as exc:
-        return b"", str(exc), [str(exc)]
+        return b"", (), str(exc), [str(exc)]
     try:
         sources = cells.code_cells(raw)
     except cells.NotebookError as exc:
         reason = f"could not read {file.path}: {exc}"
-        return b"", reason, [reason]
-    if not any(text.strip() for text in sources):
-        return b"", _no_code(file), []
-    size = sum(len(text.encode("utf-8", "surrogatepass")) for text in sources)
+        return b"", (), reason, [reason]
+    if not any(text.strip() for _, text in sources):
+        return b"", (), _no_code(file), []
+    size = sum(len(text.encode("utf-8", "surrogatepass")) for _, text in sources)
     if size > limits.max_source_bytes:
         reason = (
             f"could not read {file.path}: its code cells hold more than "
             f"{_size(limits.max_source_bytes)} of code"
         )
-        return b"", reason, [reason]
-    return cells.module_from_cells(sources, file.path)
+        return b"", (), reason, [reason]
+    program, error, notes = cells.notebook_program(sources, file.path)
+    return statements.listing(program, file.path), program, error, notes

@@ -45,6 +45,7 @@ def run(config: dict[str, Any], runtime: str) -> None:
     if runtime in sys.path:
         sys.path.remove(runtime)
     sys.path.insert(0, work)
+    sys.meta_path.insert(0, _Programs(work))
     sys.stdin = None  # input() raises at once instead of waiting
     room = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
     if room != resource.RLIM_INFINITY:  # one flood must not make every later print fail
@@ -124,7 +125,9 @@ def _serve(request: dict[str, Any], wire: Any, memory_hard: int) -> bytes:
     try:
         module = importlib.import_module(request["module"])
         if request["op"] == "import":
-            return wire.encode({"ok": True})
+            failures = dict(_FAILURES)  # this module's, and those of modules it imported
+            _FAILURES.clear()
+            return wire.encode({"ok": True, "failures": failures})
         value = getattr(module, request["name"], _MISSING)
         if value is _MISSING:
             return wire.encode({"ok": False, "missing": True})
@@ -250,6 +253,91 @@ def _overlap(result: np.ndarray, argument: np.ndarray) -> bool:
         return bool(np.shares_memory(result, argument, max_work=100_000))
     except Exception:  # noqa: BLE001  (too hard to decide exactly: the bounds overlap)
         return True
+
+_FAILURES: dict[str, list[dict[str, Any]]] = {}  # module -> its failed statements, until sent
+_PROGRAM = "{}.program.json"  # in the workspace, next to <module>.py (see grader/statements.py)
+
+
+class _Programs:
+    """Imports a submission module from its program file: statement by statement, each on its
+    own, going on after a failure (recorded in _FAILURES for the import reply).
+
+    Installed first on sys.meta_path, so `import conv` from another student module runs the
+    program too. Modules without a program file import as usual.
+    """
+
+    def __init__(self, work: str) -> None:
+        self._work = work
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
+        import importlib.util
+
+        program = os.path.join(self._work, _PROGRAM.format(name))
+        if path is not None or "." in name or not os.path.isfile(program):
+            return None
+        location = os.path.join(self._work, f"{name}.py")
+        return importlib.util.spec_from_file_location(name, location, loader=self)
+
+    def create_module(self, spec: Any) -> None:
+        return None  # the default module
+
+    def exec_module(self, module: Any) -> None:
+        with open(os.path.join(self._work, _PROGRAM.format(module.__name__)), "rb") as handle:
+            statements = json.loads(handle.read())["statements"]
+        _FAILURES[module.__name__] = run_program(statements, module.__dict__)
+
+
+def run_program(statements: list[dict[str, Any]], namespace: dict[str, Any]) -> list[dict]:
+    """Run each statement in `namespace`; return what failed: index, type, message, missing.
+
+    Each statement compiles with its own file name and line numbers (tracebacks show the
+    student's lines, also put in linecache); `from __future__` imports carry to later ones.
+    """
+    import __future__
+
+    import ast
+    import linecache
+
+    files: dict[str, list[str]] = {}
+    for statement in statements:
+        lines = files.setdefault(statement["filename"], [])
+        first = statement["line"] - 1
+        for offset, text in enumerate(statement["text"].splitlines(True)):
+            lines += [""] * (first + offset + 1 - len(lines))
+            lines[first + offset] = text if text.endswith("\n") else text + "\n"
+    for name, lines in files.items():
+        linecache.cache[name] = (sum(map(len, lines)), None, lines, name)
+    failures = []
+    flags = 0
+    for statement in statements:
+        try:
+            tree = ast.parse(statement["text"], statement["filename"])
+            ast.increment_lineno(tree, statement["line"] - 1)
+            code = compile(tree, statement["filename"], "exec", flags=flags, dont_inherit=True)
+            exec(code, namespace)
+            for node in tree.body:
+                if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+                    for alias in node.names:
+                        flags |= getattr(__future__, alias.name).compiler_flag
+        except BaseException as exc:  # noqa: BLE001  (student code may raise anything)
+            failures.append(
+                {
+                    "index": statement["index"],
+                    "type": type(exc).__name__[:100],
+                    "message": _text(exc)[:300],
+                    "missing": str(getattr(exc, "name", "") or "")[:100]
+                    if isinstance(exc, ImportError)
+                    else "",
+                }
+            )
+    return failures
+
+
+def _text(exc: BaseException) -> str:
+    try:
+        return str(exc)
+    except BaseException:  # noqa: BLE001  (a student __str__ may raise)
+        return "<unprintable>"
 
 
 class _Capped(io.TextIOBase):

@@ -219,3 +219,12 @@ def test_grade_end_to_end_in_every_format(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "results.json").read_text())["score"] == 19
     payload = json.loads(base64.b64decode((tmp_path / "classroom.b64").read_text()))
     assert payload["status"] == "pass" and sum(t["score"] for t in payload["tests"]) == 19
+
+
+def test_the_table_ends_with_the_submissions_messages() -> None:
+    """Does the terminal table show what intake and the first import reported, in order?"""
+    results = Results((), (), ("using conv.py for conv", "conv.py, line 1: `import x` failed"), 0.5)
+    assert cli.table(results).splitlines()[-2:] == [
+        "using conv.py for conv",
+        "conv.py, line 1: `import x` failed",
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import shutil
 import zipfile
@@ -186,3 +187,143 @@ def test_cases_that_do_not_load_are_a_grader_fault(tmp_path: Path) -> None:
     results = grade(ROOT / "solutions", cases=cases)
     assert any(e.startswith("cases that did not load") for e in results.grader_errors)
     assert "course staff will check" in gradescope.summary(results)
+
+
+# --- statement by statement: realistic submissions with code that cannot run here -------------
+
+NOT_AVAILABLE = (
+    "is not available where grading happens (only numpy and Python's standard library are)"
+)
+
+
+def _solution(module: str) -> str:
+    return (ROOT / "solutions" / f"{module}.py").read_text(encoding="utf-8")
+
+
+def _once(results: Results, *fragments: str) -> None:
+    """Each fragment is in exactly one of the top-level messages."""
+    for fragment in fragments:
+        found = [m for m in results.messages if fragment in m]
+        assert len(found) == 1, (fragment, results.messages)
+
+
+def test_a_colab_notebook_with_matplotlib_first_scores_full_marks(tmp_path: Path) -> None:
+    """The notebook of issue 7: `%matplotlib inline` and `import matplotlib.pyplot as plt`
+    first, then the stub's imports and constants, drive.mount, demo and plotting cells and a
+    %%time cell holding a definition: every point, each failed statement reported once."""
+    solved = {f"{module}.py": _solution(module) for module in MODULES}
+    document = json.loads(notebook.render(PROBLEMS, solved))
+    code = [cell for cell in document["cells"] if cell["cell_type"] == "code"]
+    setup = "".join(code[0]["source"])
+    code[0]["source"] = "%matplotlib inline\nimport matplotlib.pyplot as plt\n" + setup
+    softmax_cell = next(c for c in code if "def softmax(" in "".join(c["source"]))
+    softmax_cell["source"] = "%%time\n" + "".join(softmax_cell["source"]) + "\nsoftmax([1.0])\n"
+    extra = [
+        "from google.colab import drive\ndrive.mount('/content/drive')\n",
+        "x = np.random.rand(6, 6)\nout = conv2d(x, np.ones((3, 3)))\nplt.imshow(out)\nplt.show()\n",
+        "for alpha in (0.01, 0.1):\n    plt.plot(leaky_relu(np.linspace(-1, 1), alpha))\n",
+        "print(relu(np.array([-1.0, 2.0])))\n",
+    ]
+    document["cells"] += [
+        {"cell_type": "code", "metadata": {}, "source": text, "outputs": [], "execution_count": 1}
+        for text in extra
+    ]
+    path = tmp_path / "tutorial9.ipynb"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    results = grade(path)
+    assert _by_problem(results) == POINTS
+    _once(
+        results,
+        "cell 2, line 1: `%matplotlib inline` is IPython syntax",
+        f"cell 2, line 2: `import matplotlib.pyplot as plt` failed: matplotlib {NOT_AVAILABLE}; "
+        "the rest of the notebook was graded",
+        f"`from google.colab import drive` failed: google {NOT_AVAILABLE}",
+    )
+    assert not any("conv.py" in m for m in results.messages)
+
+
+def test_an_nbconvert_export_with_get_ipython_calls_scores_full_marks(tmp_path: Path) -> None:
+    """A notebook exported as one .py (get_ipython() lines, a plot at top level): full marks,
+    each skipped or failed statement reported once although the file backs every module."""
+    cells = [
+        "get_ipython().run_line_magic('matplotlib', 'inline')\nimport matplotlib.pyplot as plt\n",
+        *(
+            _solution(module).replace("from __future__ import annotations\n", "")
+            for module in MODULES
+        ),
+        "plt.plot([1, 2])\n",
+    ]
+    text = "#!/usr/bin/env python\n# coding: utf-8\n" + "".join(
+        f"\n# In[{number}]:\n\n\n{cell}\n" for number, cell in enumerate(cells, 1)
+    )
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "tutorial9.py").write_text(text, encoding="utf-8")
+    results = grade(tmp_path / "sub")
+    assert _by_problem(results) == POINTS
+    _once(
+        results,
+        "`get_ipython().run_line_magic('matplotlib', 'inline')` calls get_ipython()",
+        f"`import matplotlib.pyplot as plt` failed: matplotlib {NOT_AVAILABLE}; the rest of "
+        "tutorial9.py was graded",
+        "`plt.plot([1, 2])` failed: NameError: name 'plt' is not defined",
+    )
+
+
+def test_py_files_with_demo_imports_syntax_errors_and_shared_helpers_score_full_marks(
+    tmp_path: Path,
+) -> None:
+    """activations.py imports matplotlib for a __main__ demo, conv.py has a broken plotting
+    helper, rnn.py imports its helpers from activations.py and rnn_types.py: full marks."""
+    submission = _copy(ROOT / "solutions", tmp_path / "sub")
+    activations = submission / "activations.py"
+    activations.write_text(
+        "import matplotlib.pyplot as plt\n" + _solution("activations")
+        + "\n\nif __name__ == '__main__':\n    plt.plot(relu(np.linspace(-1, 1)))\n",
+        encoding="utf-8",
+    )  # fmt: skip
+    conv = _solution("conv") + "\n\ndef show(image):\n    plt.imshow(image\n\n\nDEMO = 1\n"
+    (submission / "conv.py").write_text(conv, encoding="utf-8")
+    rnn = _without(_solution("rnn"), "_as_float_array", "_is_int")
+    helpers = "from activations import _as_float_array\nfrom rnn_types import _is_int\n"
+    rnn = rnn.replace("import numpy as np\n", f"import numpy as np\n{helpers}", 1)
+    (submission / "rnn.py").write_text(rnn, encoding="utf-8")
+    results = grade(submission)
+    assert _by_problem(results) == POINTS
+    line = conv.splitlines().index("def show(image):") + 1
+    _once(
+        results,
+        f"activations.py, line 1: `import matplotlib.pyplot as plt` failed: matplotlib "
+        f"{NOT_AVAILABLE}; the rest of activations.py was graded",
+        f"conv.py, line {line + 1}: '(' was never closed; the statement starting at line {line} "
+        "was skipped",
+    )
+    assert len([m for m in results.messages if "failed" in m or "skipped" in m]) == 2
+
+
+def test_a_function_needing_a_failed_import_says_so(tmp_path: Path) -> None:
+    """Does relu, which uses the plt that failed to import, fail naming the statement and the
+    missing package, in hidden cases too?"""
+    submission = _copy(ROOT / "solutions", tmp_path / "sub")
+    text = "import matplotlib.pyplot as plt\n" + _solution("activations").replace(
+        "def relu(x: ArrayLike) -> np.ndarray:\n",
+        "def relu(x: ArrayLike) -> np.ndarray:\n    plt.figure()\n",
+    )
+    (submission / "activations.py").write_text(text, encoding="utf-8")
+    results = grade(submission)
+    relu_cases = [t.outcome for t in results.tests if t.outcome.targets == ("activations.relu",)]
+    assert relu_cases and all(not o.passed for o in relu_cases)
+    for outcome in relu_cases:
+        assert outcome.message.startswith(
+            "relu raised NameError: plt is not defined, since activations.py, line 1: `import "
+            f"matplotlib.pyplot as plt` failed: matplotlib {NOT_AVAILABLE}"
+        ), outcome.message
+    assert {o.visible for o in relu_cases} == {True, False}
+
+
+def _without(text: str, *names: str) -> str:
+    """`text` without the top-level definitions of `names`."""
+    lines = text.splitlines(keepends=True)
+    for node in reversed(ast.parse(text).body):
+        if getattr(node, "name", None) in names:
+            del lines[node.lineno - 1 : node.end_lineno]
+    return "".join(lines)

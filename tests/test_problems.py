@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from grader import notebook, release, stubs
 from grader import problems as P
 
 TUTORIAL = Path(__file__).resolve().parent.parent.parent / "shared" / "tutorial9-source.txt"
@@ -231,6 +232,12 @@ _DELETE = object()
         ),
         pytest.param("problems/1/id", "1a", "problem '1a': duplicate 'id'", id="duplicate"),
         pytest.param("problems", [], "'problems' must be a non-empty list", id="no-problems"),
+        pytest.param("packages", "numpy", "p.yaml: 'packages' must list", id="packages-text"),
+        pytest.param("packages", ["num py"], "p.yaml: 'packages' must list", id="package-name"),
+        pytest.param("packages", [3], "p.yaml: 'packages' must list", id="package-number"),
+        pytest.param(
+            "packages", ["numpy", "numpy"], "p.yaml: 'packages' lists a package twice", id="twice"
+        ),
     ],
 )
 def test_bad_files_are_rejected_with_precise_messages(
@@ -242,6 +249,31 @@ def test_bad_files_are_rejected_with_precise_messages(
     with pytest.raises(P.ProblemsError) as caught:
         P.load(target)
     assert message in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("packages", "allowed"),
+    [
+        ([], "Python's standard library"),
+        (["numpy"], "numpy and Python's standard library"),
+        (["numpy", "scipy"], "numpy, scipy and Python's standard library"),
+    ],
+)
+def test_packages_student_code_may_use(tmp_path: Path, packages: list, allowed: str) -> None:
+    """Is `packages` read in order and said in words for messages?"""
+    target = tmp_path / "p.yaml"
+    target.write_text(yaml.safe_dump({**_minimal(), "packages": packages}), encoding="utf-8")
+    loaded = P.load(target)
+    assert (loaded.packages, loaded.allowed) == (tuple(packages), allowed)
+
+
+def test_the_shipped_packages_are_said_where_students_read(shipped: P.ProblemSet) -> None:
+    """Do problems.yaml, the notebook header and the student README say what may be used?"""
+    assert shipped.packages == ("numpy",)
+    header = notebook.build(shipped, stubs.render_all(shipped))["cells"][0]["source"]
+    files = {m.name.split("/", 1)[1]: m.data for m in release.student_members(shipped, {})}
+    for text in (header, files["README.md"].decode()):
+        assert "may use numpy and Python's standard library only" in text
 
 
 def test_numeric_ids_are_read_as_text(tmp_path: Path) -> None:

@@ -11,6 +11,8 @@ import pytest
 from grader import proxy as P
 from grader.problems import Limits, Problem, ProblemSet
 from grader.sandbox import SandboxCrash, SandboxTimeout
+from grader.statements import Statement
+from grader.submission import Source
 
 CONV = Problem("1a", "t", "s", "code", 2, ("conv.conv2d", "conv.conv_layer"), Limits(timeout=2))
 SHAPES = Problem("1b", "t", "s", "code", 2, ("shapes.conv_output_size",), Limits(timeout=1))
@@ -65,8 +67,8 @@ def test_calls_go_through_and_record_targets() -> None:
     student = P.StudentProxy(s, CONV)
     assert student.conv.conv2d([[1.0]], [[1.0]]) == [[1.6]]
     assert student.touched == ["conv.conv2d"]
-    assert [r[:2] for r in box.requests] == [
-        ("import", "conv"), ("get", "conv.conv2d"), ("call", "conv.conv2d")]  # fmt: skip
+    assert [r[:2] for r in box.requests] == [("import", "conv"), ("import", "shapes"),
+        ("get", "conv.conv2d"), ("call", "conv.conv2d")]  # fmt: skip
 
 
 def test_constants_come_back_as_values() -> None:
@@ -100,7 +102,7 @@ def test_a_failed_import_is_not_retried() -> None:
     for _ in range(3):
         with pytest.raises(P.Unavailable, match="conv.py failed to import: ModuleNotFoundError"):
             P.StudentProxy(s, CONV).conv.conv2d
-    assert len(box.requests) == 1
+    assert [r[:2] for r in box.requests] == [("import", "conv"), ("import", "shapes")]
 
 
 def test_a_hanging_import_costs_one_timeout_and_spares_other_modules() -> None:
@@ -124,10 +126,10 @@ def test_requests_get_their_problems_cpu_limit_and_its_backstop() -> None:
     s, box = session({})
     assert P.StudentProxy(s, SHAPES).shapes.conv_output_size(1) == 1
     assert P.StudentProxy(s, CONV).conv.conv2d(1) == 1
-    assert box.requests == [
-        ("import", "shapes", 1, 5), ("get", "shapes.conv_output_size", 1, 5),
-        ("call", "shapes.conv_output_size", 1, 5),
-        ("import", "conv", 2, 8), ("get", "conv.conv2d", 2, 8), ("call", "conv.conv2d", 2, 8),
+    assert box.requests == [  # every module is imported first, each with its own limit
+        ("import", "conv", 2, 8), ("import", "shapes", 1, 5),
+        ("get", "shapes.conv_output_size", 1, 5), ("call", "shapes.conv_output_size", 1, 5),
+        ("get", "conv.conv2d", 2, 8), ("call", "conv.conv2d", 2, 8),
     ]  # fmt: skip
 
 
@@ -222,7 +224,7 @@ def test_the_budget_cuts_a_call_short_and_then_fails_the_rest_as_not_run() -> No
 def test_missing_functions_name_the_expected_name() -> None:
     """Is a misspelt function reported by the name the grader looks for?"""
     s, _ = session({("get", "conv.conv2d"): {"ok": False, "missing": True}})
-    with pytest.raises(P.Unavailable, match="conv.py has no conv2d"):
+    with pytest.raises(P.Unavailable, match="conv.py defines no conv2d: define it at the top"):
         P.StudentProxy(s, CONV).conv.conv2d
 
 
@@ -304,3 +306,100 @@ def test_shared_memory_fails_only_for_problems_that_promise_new_arrays() -> None
     strict = replace(CONV, returns_new_arrays=True)
     with pytest.raises(P.BrokeContract, match="share memory with its input image"):
         P.StudentProxy(s, strict).conv.conv2d(image, image)
+
+
+# --- statement failures: recorded once, from the first import only ------------------------------
+
+NOTEBOOK_PROGRAM = (
+    Statement("nb.ipynb, cell 2, line 1", "nb.ipynb, cell 2", 1, "import matplotlib.pyplot as plt",
+              ("plt",)),
+    Statement("nb.ipynb, cell 2, line 2", "nb.ipynb, cell 2", 2, "import numpy as np", ("np",)),
+    Statement("nb.ipynb, cell 3, line 1", "nb.ipynb, cell 3", 1, "def conv2d(x):\n    return x",
+              ("conv2d",)),
+    Statement("nb.ipynb, cell 4, line 1", "nb.ipynb, cell 4", 1, "%%bash", (),
+              "nb.ipynb, cell 4, line 1: a %%bash cell is IPython syntax; it was skipped"),
+)  # fmt: skip
+MATPLOTLIB = {"index": 0, "type": "ModuleNotFoundError", "message": "No module named 'x'",
+              "missing": "matplotlib.pyplot"}  # fmt: skip
+IMPORTED = {"ok": True, "failures": {"conv": [MATPLOTLIB]}}
+
+
+def notebook_session(script: dict) -> tuple[P.Session, FakeSandbox]:
+    clock = [0.0]
+    box = FakeSandbox(clock, script)
+    sources = {m: Source(m, b"", "nb.ipynb", NOTEBOOK_PROGRAM) for m in ("conv", "shapes")}
+    problems = ProblemSet("t", (CONV, SHAPES), Limits(budget=60), Path("p"), ("numpy",))
+    session = P.Session(problems, {}, box, clock=lambda: clock[0], sources=sources)  # type: ignore[arg-type]
+    return session, box
+
+
+def test_failed_statements_are_reported_once_with_where_and_why() -> None:
+    """Is a notebook statement that failed in both modules it backs reported once, naming the
+    notebook's cell and the missing package, from the eager first import?"""
+    failures = {"conv": [MATPLOTLIB], "shapes": [MATPLOTLIB, {"index": 99}, {"index": 3}, "x"]}
+    s, box = notebook_session({
+        ("import", "conv"): {"ok": True, "failures": {"conv": [MATPLOTLIB]}},
+        ("import", "shapes"): {"ok": True, "failures": failures}})  # fmt: skip
+    assert P.StudentProxy(s, SHAPES).shapes.conv_output_size(1) == 1
+    assert [r[:2] for r in box.requests][:2] == [("import", "conv"), ("import", "shapes")]
+    assert s.messages == (
+        "nb.ipynb, cell 2, line 1: `import matplotlib.pyplot as plt` failed: matplotlib is not "
+        "available where grading happens (only numpy and Python's standard library are); the "
+        "rest of the notebook was graded",
+    )
+
+
+def test_failures_after_a_restart_add_no_messages() -> None:
+    """Does a re-import after a worker restart (a hidden case may have run) add nothing?"""
+    s, box = notebook_session({
+        ("import", "conv"): {"ok": True, "failures": {"conv": [{**MATPLOTLIB, "index": 1}]}},
+        ("import", "shapes"): {"ok": True}, ("call", "conv.conv2d"): "crash"})  # fmt: skip
+    student = P.StudentProxy(s, CONV)
+    with pytest.raises(P.Crashed):
+        student.conv.conv2d()
+    before = s.messages
+    s.sandbox.script[("import", "conv")] = IMPORTED  # type: ignore[attr-defined]
+    with pytest.raises(P.Crashed):
+        student.conv.conv2d()
+    assert [r[0] for r in box.requests].count("import") == 3
+    assert s.messages == before and len(before) == 1 and "import numpy as np" in before[0]
+
+
+@pytest.mark.parametrize("visible", [True, False])
+def test_a_name_error_for_a_lost_name_says_which_statement_failed(visible: bool) -> None:
+    """Does conv2d's NameError for plt name the failed import and the package, in trusted text
+    (the student's own message is only matched, never shown)?"""
+    error = {"type": "NameError", "builtin": True, "message": "name 'plt' is not defined",
+             "traceback": '  File "nb.ipynb, cell 3", line 2'}  # fmt: skip
+    s, _ = notebook_session({("import", "conv"): IMPORTED,
+                             ("call", "conv.conv2d"): {"ok": False, "error": error}})  # fmt: skip
+    with pytest.raises(P.LostName) as caught:
+        P.StudentProxy(s, CONV).conv.conv2d(1)
+    assert str(caught.value) == (
+        "conv2d raised NameError: plt is not defined, since nb.ipynb, cell 2, line 1: `import "
+        "matplotlib.pyplot as plt` failed: matplotlib is not available where grading happens "
+        "(only numpy and Python's standard library are)"
+    )
+    assert caught.value.detail == error["traceback"]  # shown for public cases only
+    other = {**error, "message": "name 'secret_1234' is not defined"}
+    s.sandbox.script[("call", "conv.conv2d")] = {"ok": False, "error": other}  # type: ignore[attr-defined]
+    with pytest.raises(NameError):
+        P.StudentProxy(s, CONV).conv.conv2d(1)
+
+
+def test_a_missing_function_names_the_notebook_and_any_failed_statement() -> None:
+    """Is a function missing from a notebook reported against the notebook, never conv.py, and
+    with the failed statement that should have defined it?"""
+    failed_def = {"index": 2, "type": "NameError", "message": "name 'ArrayLike' is not defined"}
+    s, _ = notebook_session({
+        ("import", "conv"): {"ok": True, "failures": {"conv": [failed_def]}},
+        ("get", "conv.conv2d"): {"ok": False, "missing": True},
+        ("get", "conv.conv_layer"): {"ok": False, "missing": True}})  # fmt: skip
+    with pytest.raises(P.Unavailable) as caught:
+        P.StudentProxy(s, CONV).conv.conv2d
+    assert str(caught.value) == (
+        "nb.ipynb defines no conv2d: nb.ipynb, cell 3, line 1: `def conv2d(x):` failed: "
+        "NameError: name 'ArrayLike' is not defined"
+    )
+    with pytest.raises(P.Unavailable, match="^nb.ipynb defines no conv_layer: define it at the"):
+        P.StudentProxy(s, CONV).conv.conv_layer

@@ -13,16 +13,20 @@ from pathlib import Path
 
 import pytest
 
-from grader.submission import IntakeLimits, Submission, read_submission
+from grader import statements
+from grader.submission import IntakeLimits, Source, Submission, read_submission
+from grader.worker import run_program
 
 MODULES = ("conv", "shapes", "rnn_types", "activations", "rnn")
 WANTED = "conv.py, shapes.py, rnn_types.py, activations.py or rnn.py"
 SUBMIT = "submit these .py files, or one .ipynb notebook with your code"
 SYMLINK = "is a symbolic link, which the grader does not follow; submit the file itself"
 DEMO_DROPPED = (
-    "tutorial9.ipynb: only imports, def, class and assignments are taken from code cells; "
-    "other top-level code (calls, prints, loops, if/with/try blocks) was not run in code cells "
+    "tutorial9.ipynb: only imports, def, class, assignments, if and try blocks are taken from "
+    "code cells; other top-level code (calls, prints, loops, with blocks) was not run in cells "
 )
+IPYTHON = "is IPython syntax, which works only inside Jupyter; it was skipped"
+GET_IPYTHON = "calls get_ipython(), which exists only inside Jupyter; it was skipped"
 
 
 def intake(path: Path, modules: tuple[str, ...] = MODULES, **limits: float) -> Submission:
@@ -62,10 +66,11 @@ def notebook(*cells: str | list[str] | tuple[str, str | list[str]], version: int
     return json.dumps({"nbformat": version, "nbformat_minor": 5, "metadata": {}, "cells": built})
 
 
-def run(code: bytes, name: str = "conv") -> dict[str, object]:
-    """Run a generated notebook module (trusted test data) and return its namespace."""
+def run(source: Source, name: str = "conv") -> dict[str, object]:
+    """Run a source's program as the sandbox worker does, in this process (trusted test data),
+    and return its namespace."""
     namespace: dict[str, object] = {"__name__": name}
-    exec(compile(code, f"{name}.py", "exec"), namespace)
+    run_program(json.loads(statements.encode(source.program))["statements"], namespace)
     return namespace
 
 
@@ -247,13 +252,14 @@ def test_notebook_saved_as_py_is_an_error(tmp_path):
     }
 
 
-def test_get_ipython_in_a_py_file_is_kept_but_flagged(tmp_path):
-    code = "get_ipython().run_line_magic('matplotlib', 'inline')\nx = 1\n"
+def test_get_ipython_statements_in_a_py_file_are_skipped_and_reported(tmp_path):
+    code = "get_ipython().run_line_magic('matplotlib', 'inline')\nx = 1\nip = get_ipython()\n"
     submission = intake(write(tmp_path, {"conv.py": code}), ("conv",))
     assert submission.sources["conv"].code == code.encode()
+    assert run(submission.sources["conv"])["x"] == 1
     assert submission.messages == (
-        "conv.py calls get_ipython(), which exists only inside Jupyter: remove those lines "
-        "(they come from exporting a notebook as .py)",
+        f"conv.py, line 1: `get_ipython().run_line_magic('matplotlib', 'inline')` {GET_IPYTHON}",
+        f"conv.py, line 3: `ip = get_ipython()` {GET_IPYTHON}",
         "using conv.py for conv",
     )
 
@@ -513,16 +519,15 @@ def test_notebook_serves_every_module_without_a_py_file(tmp_path, source):
         "using conv.py for conv",
         f"using tutorial9.ipynb for {', '.join(from_notebook)}",
     )
-    namespace = run(submission.sources["activations"].code, "activations")
-    assert namespace["relu"](-3) == 0
-    assert submission.sources["activations"].code.isascii()
+    namespace = run(submission.sources["activations"], "activations")
+    assert namespace["relu"](-3) == 0  # type: ignore[operator]
 
 
 def test_single_notebook_as_the_submission(tmp_path):
     path = write(tmp_path, {"hw9.ipynb": notebook("x = 1\n")}) / "hw9.ipynb"
     submission = intake(path, ("conv",))
     assert submission.sources["conv"].origin == "hw9.ipynb"
-    assert run(submission.sources["conv"].code)["x"] == 1
+    assert run(submission.sources["conv"])["x"] == 1
 
 
 @pytest.mark.parametrize(
@@ -542,15 +547,15 @@ def test_single_notebook_as_the_submission(tmp_path):
         "ip = get_ipython()",
     ],
 )
-def test_ipython_lines_are_commented_out(tmp_path, line):
-    write(tmp_path, {"tutorial9.ipynb": notebook(f"x = 1\n{line}\nz = 3\n")})
+def test_ipython_lines_are_skipped_and_reported(tmp_path, line):
+    write(tmp_path, {"tutorial9.ipynb": notebook(("markdown", "# Q"), f"x = 1\n{line}\nz = 3\n")})
     submission = intake(tmp_path, ("conv",))
-    namespace = run(submission.sources["conv"].code)
+    namespace = run(submission.sources["conv"])
     assert (namespace["x"], namespace["z"]) == (1, 3)
     assert "y" not in namespace
+    why = GET_IPYTHON if "get_ipython" in line else IPYTHON
     assert submission.messages == (
-        "tutorial9.ipynb, code cell 1: IPython syntax commented out, not run: "
-        f"line 2 `{line.strip()}`",
+        f"tutorial9.ipynb, cell 2, line 2: `{line.strip()}` {why}",
         "using tutorial9.ipynb for conv",
     )
 
@@ -573,36 +578,45 @@ def test_ipython_lines_are_commented_out(tmp_path, line):
 def test_python_that_looks_like_ipython_is_left_alone(tmp_path, code, value):
     write(tmp_path, {"tutorial9.ipynb": notebook(code)})
     submission = intake(tmp_path, ("conv",))
-    assert run(submission.sources["conv"].code)["x"] == value
+    assert run(submission.sources["conv"])["x"] == value
     assert submission.messages == ("using tutorial9.ipynb for conv",)
 
 
-def test_cell_magic_cells_are_dropped_whole(tmp_path):
+def test_cell_magics_keep_a_python_body_and_skip_the_others(tmp_path):
     marker = tmp_path / "ran"
-    write(
-        tmp_path,
-        {"tutorial9.ipynb": notebook("x = 1\n", f"\n%%bash\ntouch {marker}\n", "%%time\ny = 2\n")},
+    cells = (
+        "x = 1\n",
+        f"\n%%bash\ntouch {marker}\n",
+        "%%time\ndef timed():\n    return 2\ntimed()\n",
+        "%%capture out\ny = 3\n",
+        "%%timeit\nz = 4\n",
     )
+    write(tmp_path, {"tutorial9.ipynb": notebook(*cells)})
     submission = intake(tmp_path, ("conv",))
-    namespace = run(submission.sources["conv"].code)
-    assert namespace["x"] == 1
-    assert "y" not in namespace
+    namespace = run(submission.sources["conv"])
+    assert (namespace["x"], namespace["timed"](), namespace["y"]) == (1, 2, 3)  # type: ignore[operator]
+    assert "z" not in namespace
     assert not marker.exists()
     assert submission.messages == (
-        "tutorial9.ipynb, code cell 2: IPython syntax commented out, not run: a %%bash cell",
-        "tutorial9.ipynb, code cell 3: IPython syntax commented out, not run: a %%time cell",
+        f"{DEMO_DROPPED}3",
+        "tutorial9.ipynb, cell 2, line 2: a %%bash cell is IPython syntax and runs no Python; "
+        "it was skipped",
+        "tutorial9.ipynb, cell 5, line 1: a %%timeit cell is IPython syntax and runs no "
+        "Python; it was skipped",
         "using tutorial9.ipynb for conv",
     )
 
 
-def test_cell_with_a_syntax_error_is_skipped(tmp_path):
-    write(tmp_path, {"tutorial9.ipynb": notebook("a = 1\n", "b = 2\nc = (1,\n", "d = 4\n")})
+def test_a_statement_with_a_syntax_error_is_skipped_not_its_cell(tmp_path):
+    cells = ("a = 1\n", "b = 2\nc = (1,\ndef e():\n    return 5\n", "d = 4\n")
+    write(tmp_path, {"tutorial9.ipynb": notebook(*cells)})
     submission = intake(tmp_path, ("conv",))
-    namespace = run(submission.sources["conv"].code)
-    assert (namespace["a"], namespace["d"]) == (1, 4)
-    assert "b" not in namespace
+    namespace = run(submission.sources["conv"])
+    assert (namespace["a"], namespace["b"], namespace["d"], namespace["e"]()) == (1, 2, 4, 5)  # type: ignore[operator]
+    assert "c" not in namespace
     assert submission.messages == (
-        "tutorial9.ipynb, code cell 2, line 2: '(' was never closed; this cell was skipped",
+        "tutorial9.ipynb, cell 2, line 2: '(' was never closed; the statement starting there "
+        "was skipped",
         "using tutorial9.ipynb for conv",
     )
 
@@ -637,9 +651,10 @@ def test_only_definitions_are_kept(tmp_path, capsys):
     )
     write(tmp_path, {"tutorial9.ipynb": notebook("x = 1\n", demo)})
     submission = intake(tmp_path, ("conv",))
-    namespace = run(submission.sources["conv"].code)
+    namespace = run(submission.sources["conv"])
     public = sorted(k for k in namespace if not k.startswith("__"))
-    assert public == ["Layer", "PI", "a", "b", "decorated", "identity", "math", "x"]
+    # The `if __name__ == '__main__'` block runs, as the module "conv": d stays unbound.
+    assert public == ["Layer", "PI", "a", "b", "decorated", "g", "identity", "math", "x"]
     assert (namespace["a"], namespace["b"], namespace["Layer"].size) == (1, 3, 3)
     assert namespace["decorated"].__func__() == "kept"
     assert not marker.exists()
@@ -647,38 +662,39 @@ def test_only_definitions_are_kept(tmp_path, capsys):
     assert submission.messages == (f"{DEMO_DROPPED}2", "using tutorial9.ipynb for conv")
 
 
-def test_an_error_in_one_cell_does_not_stop_the_others(tmp_path, capsys):
+def test_a_failing_statement_does_not_stop_the_others(tmp_path):
     cells = (
         "def a():\n    return 1\nx = 1 / 0\ndef b():\n    return 2\n",
         "def c():\n    return 3\n",
     )
     write(tmp_path, {"tutorial9.ipynb": notebook(*cells)})
-    namespace = run(intake(tmp_path, ("conv",)).sources["conv"].code)
-    assert (namespace["a"](), namespace["c"]()) == (1, 3)
-    assert "b" not in namespace
-    assert "_grader_run_cells" not in namespace
-    err = capsys.readouterr().err
-    assert err.startswith("tutorial9.ipynb, code cell 1 failed; its later definitions are missing:")
-    assert 'File "tutorial9.ipynb, code cell 1", line 3, in <module>' in err
-    assert err.rstrip().endswith("ZeroDivisionError: division by zero")
+    source = intake(tmp_path, ("conv",)).sources["conv"]
+    namespace = {"__name__": "conv"}
+    failures = run_program(json.loads(statements.encode(source.program))["statements"], namespace)
+    assert (namespace["a"](), namespace["b"](), namespace["c"]()) == (1, 2, 3)  # type: ignore[operator]
+    assert "x" not in namespace
+    assert failures == [
+        {"index": 1, "type": "ZeroDivisionError", "message": "division by zero", "missing": ""}
+    ]
+    assert source.program[1].where == "tutorial9.ipynb, cell 1, line 3"
 
 
 def test_student_names_cannot_break_the_cell_runner(tmp_path):
     cells = ("print = len = exec = compile = Exception = None\n", "y = 1 / 0\n", "z = 3\n")
     write(tmp_path, {"tutorial9.ipynb": notebook(*cells)})
-    namespace = run(intake(tmp_path, ("conv",)).sources["conv"].code)
+    namespace = run(intake(tmp_path, ("conv",)).sources["conv"])
     assert namespace["z"] == 3
 
 
 def test_tracebacks_keep_the_cells_line_numbers(tmp_path):
     cell = "print('demo')\n\n%matplotlib inline\ndef f():\n    x = 1\n    raise ValueError(x)\n"
     write(tmp_path, {"tutorial9.ipynb": notebook("a = 1\n", cell)})
-    namespace = run(intake(tmp_path, ("conv",)).sources["conv"].code)
+    namespace = run(intake(tmp_path, ("conv",)).sources["conv"])
     with pytest.raises(ValueError) as caught:
         namespace["f"]()
     frame = traceback.extract_tb(caught.value.__traceback__)[-1]
     assert (frame.filename, frame.lineno, frame.line) == (
-        "tutorial9.ipynb, code cell 2",
+        "tutorial9.ipynb, cell 2",
         6,
         "raise ValueError(x)",
     )
@@ -696,8 +712,7 @@ def test_tracebacks_keep_the_cells_line_numbers(tmp_path):
 def test_notebook_line_endings_and_text(tmp_path, cell, value):
     write(tmp_path, {"tutorial9.ipynb": notebook(cell)})
     submission = intake(tmp_path, ("conv",))
-    assert run(submission.sources["conv"].code)["x"] == value
-    assert submission.sources["conv"].code.isascii()
+    assert run(submission.sources["conv"])["x"] == value
 
 
 def test_notebook_cell_with_a_lone_surrogate_is_skipped(tmp_path):
@@ -705,9 +720,9 @@ def test_notebook_cell_with_a_lone_surrogate_is_skipped(tmp_path):
     text = (tmp_path / "tutorial9.ipynb").read_text().replace("\\\\ud800", "\\ud800")
     (tmp_path / "tutorial9.ipynb").write_text(text)
     submission = intake(tmp_path, ("conv",))
-    assert run(submission.sources["conv"].code)["y"] == 2
-    assert submission.messages[0].startswith("tutorial9.ipynb, code cell 1: ")
-    assert submission.messages[0].endswith("; this cell was skipped")
+    assert run(submission.sources["conv"])["y"] == 2
+    assert submission.messages[0].startswith("tutorial9.ipynb, cell 1, line 1: ")
+    assert submission.messages[0].endswith("; the statement starting there was skipped")
 
 
 def test_notebook_module_imports_as_a_file(tmp_path):
@@ -728,10 +743,10 @@ def test_deeply_nested_cell_is_skipped_without_crashing(tmp_path):
     """On 3.10, ast.parse segfaults on such code; intake must only parse what compiled."""
     write(tmp_path, {"tutorial9.ipynb": notebook("x = a" + ".a" * 400_000 + "\n", "y = 1\n")})
     submission = intake(tmp_path, ("conv",))
-    assert run(submission.sources["conv"].code)["y"] == 1
+    assert run(submission.sources["conv"])["y"] == 1
     assert submission.messages == (
-        "tutorial9.ipynb, code cell 1: the code is nested too deeply for Python to compile; "
-        "this cell was skipped",
+        "tutorial9.ipynb, cell 1, line 1: the code is nested too deeply for Python to compile; "
+        "the statement starting there was skipped",
         "using tutorial9.ipynb for conv",
     )
 
@@ -804,8 +819,9 @@ def test_notebook_without_usable_code(tmp_path):
         "definitions or assignments)"
     }
     assert submission.messages == (
-        "tutorial9.ipynb, code cell 2, line 1: '(' was never closed; this cell was skipped",
         f"{DEMO_DROPPED}1",
+        "tutorial9.ipynb, cell 2, line 1: '(' was never closed; the statement starting there "
+        "was skipped",
     )
 
 
@@ -898,8 +914,8 @@ def test_notebook_code_over_the_source_cap(tmp_path):
             id="bom-and-cookie",
         ),
         pytest.param(
-            b"x = 1\nprint x\n",
-            "conv.py, line 2: Missing parentheses in call to 'print'. Did you mean print(...)?",
+            b"print x\n",
+            "conv.py, line 1: Missing parentheses in call to 'print'. Did you mean print(...)?",
             id="python-2-print",
         ),
         pytest.param(
