@@ -171,9 +171,7 @@ def parse(raw: Any, path: Path) -> ProblemSet:
         if problem.id in seen:
             raise ProblemsError(f"{where}: problem {problem.id!r}: duplicate 'id'")
         seen.add(problem.id)
-    loaded = ProblemSet(
-        title=title, problems=problems, limits=limits, path=path, packages=packages
-    )
+    loaded = ProblemSet(title=title, problems=problems, limits=limits, path=path, packages=packages)
     worst = loaded.worst_case()
     if limits.budget < worst:
         raise ProblemsError(

@@ -247,7 +247,8 @@ class Session:
                 late = self._late(what, exc, whose, TOP_LEVEL)
                 self.module_errors[module] = str(late)
             else:
-                self.module_errors[module] = f"importing {self._origin(module)} failed: {exc.reason}"
+                why = exc.reason
+                self.module_errors[module] = f"importing {self._origin(module)} failed: {why}"
             raise Unavailable(self.module_errors[module]) from None
         if not reply["ok"]:
             error = reply.get("error") or {}

@@ -254,6 +254,7 @@ def _overlap(result: np.ndarray, argument: np.ndarray) -> bool:
     except Exception:  # noqa: BLE001  (too hard to decide exactly: the bounds overlap)
         return True
 
+
 _FAILURES: dict[str, list[dict[str, Any]]] = {}  # module -> its failed statements, until sent
 _PROGRAM = "{}.program.json"  # in the workspace, next to <module>.py (see grader/statements.py)
 
