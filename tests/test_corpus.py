@@ -41,13 +41,7 @@ STYLES = sorted(p.name for p in CORRECT.iterdir() if p.is_dir())
 
 # ------------------------------------------------------------------------------------------------
 # What the current grader gets wrong (issue 7). Remove an entry when its fix merges.
-GRADER_GAPS = {
-    # correct submissions
-    "g_notebook": "issue 7: the first cell's `import matplotlib` takes down ArrayLike and the "
-    "constants, so every later def fails; the %%time cell's def is dropped",
-    "h_demo_import": "issue 7: a demo-only `import matplotlib` at the top loses the whole module",
-    "i_nbconvert": "issue 7: the get_ipython() line of an nbconvert export fails the whole file",
-}
+GRADER_GAPS: dict[str, str] = {}  # none left
 # ------------------------------------------------------------------------------------------------
 
 
