@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -36,11 +37,25 @@ EXIT_FAIL_UNDER, EXIT_USAGE, EXIT_FAULT = 1, 2, 3
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status (3 for any unexpected grader error)."""
     parser = _parser()
     args = parser.parse_args(argv)
+    try:
+        return _run(parser, args)
+    except Exception:  # noqa: BLE001  (exit 1 means "below --fail-under": never reuse it)
+        traceback.print_exc()
+        print("error: the grader failed; please report the message above", file=sys.stderr)
+        return EXIT_FAULT
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.command == "grade":
         args.outputs = _outputs(parser, args)
+        # Checked before grading: a typo in --out must not cost a whole grading run.
+        unwritable = _unwritable(args.outputs)
+        if unwritable:
+            print(f"error: {unwritable}", file=sys.stderr)
+            return EXIT_USAGE
     try:
         problems = load(args.problems)
     except ProblemsError as exc:
@@ -224,6 +239,22 @@ def _outputs(parser: argparse.ArgumentParser, args: argparse.Namespace) -> list[
     if len(set(paths)) != len(paths):
         parser.error("two outputs share a path")
     return outputs
+
+
+def _unwritable(outputs: list[tuple[str, Path]]) -> str | None:
+    """Why one of the outputs cannot be written, or None. Folders are never created."""
+    for fmt, path in outputs:
+        folder = path.parent
+        if path.is_dir():
+            return f"{fmt} output {path} is a folder; give a file path"
+        if not folder.is_dir():
+            return (
+                f"cannot write the {fmt} output {path}: the folder {folder} does not exist "
+                "(create it first, or fix the path)"
+            )
+        if not os.access(folder, os.W_OK):
+            return f"cannot write the {fmt} output {path}: the folder {folder} is not writable"
+    return None
 
 
 def _format(text: str) -> tuple[str, Path]:

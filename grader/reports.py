@@ -11,7 +11,8 @@ into text. `write` is the one side effect, the same atomic write as grader/grade
   `<RUNNER>_RESULTS` (version, status, max_score, tests[] with name, status, score, message).
   The reporter adds up `tests[].score`, so there is one test per code problem, with whole
   points that add up to the rounded total; `tests` is a list even when grading failed.
-- markdown: a summary for `$GITHUB_STEP_SUMMARY`, always under GitHub's 1 MiB limit.
+- markdown: a summary for `$GITHUB_STEP_SUMMARY`, always under GitHub's 1 MiB limit, without
+  control characters (student messages may hold NUL, BEL, ESC, ...).
 """
 
 from __future__ import annotations
@@ -324,7 +325,7 @@ def markdown(results: Results) -> str:
         text = "\n".join(lines)
         size = len(text.encode("utf-8"))
         for shown, test in enumerate(failed):
-            message = test.outcome.message or "failed"
+            message = _printable(test.outcome.message or "failed")
             if not test.outcome.visible:
                 message = f"(hidden case) {message}"
             block = (
@@ -354,7 +355,23 @@ def _cell(text: str) -> str:
 
 
 def _inline(text: str) -> str:
-    return " ".join(str(text).split())[:2000]
+    return " ".join(_printable(str(text)).split())[:2000]
+
+
+def _printable(text: str) -> str:
+    """Drop control characters (NUL, BEL, ESC, DEL, C1, ...) but tabs and newlines.
+
+    Student output may hold any of them; terminals and Markdown viewers act on them. Done
+    before fencing, so that a dropped character cannot join two backtick runs.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(
+        ch
+        for ch in text
+        if ch in "\t\n"
+        or (0x20 <= ord(ch) < 0x7F)
+        or (0xA0 <= ord(ch) <= 0x10FFFF and not 0xD800 <= ord(ch) <= 0xDFFF)
+    )
 
 
 def _fence(text: str) -> str:
@@ -368,6 +385,7 @@ def _fence(text: str) -> str:
 
 
 def _cap(text: str) -> str:
+    text = _printable(text)
     data = text.encode("utf-8")
     if len(data) <= _MARKDOWN_BUDGET:
         return text

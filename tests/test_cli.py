@@ -133,6 +133,44 @@ def test_missing_submission_is_a_usage_error(tmp_path: Path) -> None:
     check_outputs(tmp_path, fault=True)
 
 
+@pytest.mark.parametrize("fmt", ["--out", "junit", "markdown"])
+def test_output_in_a_missing_folder_is_a_usage_error_before_grading(
+    fmt: str, submission: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:  # noqa: ANN001
+    """Does an output in a folder that does not exist exit 2 at once, without grading?"""
+    calls: list[Path] = []
+    monkeypatch.setattr(grading, "grade", lambda path, problems: calls.append(path))
+    target = tmp_path / "no-such-folder" / "out.txt"
+    option = ["--out", str(target)] if fmt == "--out" else ["--format", f"{fmt}={target}"]
+    assert cli.main(["grade", str(submission), *option]) == 2
+    assert calls == []
+    err = capsys.readouterr().err
+    assert "does not exist" in err and str(target.parent) in err
+    assert "Traceback" not in err
+    assert not target.parent.exists()  # not created either
+
+
+def test_output_that_is_a_folder_is_a_usage_error(
+    graded, submission: Path, tmp_path: Path, capsys
+) -> None:  # noqa: ANN001
+    """Is a folder given as the output path refused before grading, with exit 2?"""
+    assert cli.main(["grade", str(submission), "--out", str(tmp_path)]) == 2
+    assert "is a folder" in capsys.readouterr().err
+
+
+def test_unexpected_error_is_a_grader_fault(
+    graded, submission: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:  # noqa: ANN001
+    """Does an error outside grading itself (here: writing an output) exit 3, never 1?"""
+
+    def broken(document: dict, path: Path) -> None:
+        raise PermissionError("read-only file system")
+
+    monkeypatch.setattr(cli.gradescope, "write", broken)
+    assert cli.main(["grade", str(submission), "--out", str(tmp_path / "r.json")]) == 3
+    assert "read-only file system" in capsys.readouterr().err
+
+
 def test_broken_problems_file(tmp_path: Path, submission: Path) -> None:
     """Does a broken problems.yaml exit 2 with every output saying why?"""
     bad = tmp_path / "problems.yaml"

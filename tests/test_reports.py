@@ -275,6 +275,29 @@ def test_markdown_fences_survive_backticks() -> None:
     assert "`````text\na ```` b\n`````" in text
 
 
+CONTROL = "".join(map(chr, [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, 0x85, 0x9B]))
+
+
+def test_markdown_strips_control_characters() -> None:
+    """Are NUL, BEL, ESC, DEL and C1 controls dropped from messages, names and intake notes?"""
+    noisy = f"bad\x00 value\x07 here\x1b[31m red{CONTROL}"
+    results = make_results(
+        [outcome("1a", False, message=f"{noisy}\r\nnext line", name=f"case{noisy}")],
+        messages=(f"note{noisy}",),
+    )
+    text = reports.markdown(results)
+    assert not set(CONTROL + "\r") & set(text)
+    assert "bad value here[31m red\nnext line" in text
+    assert not set(CONTROL) & set(reports.markdown_fault(f"boom{CONTROL}"))
+
+
+def test_markdown_control_characters_cannot_join_backtick_runs() -> None:
+    """Is a message cleaned before fencing, so `\x00` between backticks cannot close it?"""
+    results = make_results([outcome("1a", False, message="a ``\x00`` b")])
+    text = reports.markdown(results)
+    assert "`````text\na ```` b\n`````" in text
+
+
 def test_markdown_fault() -> None:
     """Does a grader fault give a short summary saying so?"""
     assert "could not grade" in reports.markdown_fault("boom")
