@@ -30,7 +30,7 @@ from grader.scoring import Results
 DEFAULT_OUTPUTS = {
     "gradescope": Path("results.json"),
     "junit": Path("junit.xml"),
-    "classroom": Path("classroom.b64"),
+    "classroom": Path("classroom.env"),
     "markdown": Path("summary.md"),
 }
 EXIT_FAIL_UNDER, EXIT_USAGE, EXIT_FAULT = 1, 2, 3

@@ -6,23 +6,27 @@ error, 3 for a grader fault; every requested output exists whatever happened.
 
 from __future__ import annotations
 
-import base64
 import json
 import os
+import re
+import shlex
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+import yaml
 
-from grader import cli, grading
+from grader import cli, grading, reports
 from grader.outcomes import TestOutcome
 from grader.problems import DEFAULT_PATH, load
 from grader.scoring import Results, score
+from tests import reporter
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBLEMS = load(DEFAULT_PATH)
+RUNNERS = ",".join(name for name, _ in reports.classroom_runners(PROBLEMS))
 
 
 def fake_results(passed: bool) -> Results:
@@ -61,9 +65,12 @@ def check_outputs(folder: Path, fault: bool) -> None:
     document = json.loads((folder / "results.json").read_text())
     assert ("grader_error" in document["extra_data"]) == fault
     ET.parse(folder / "junit.xml")
-    payload = json.loads(base64.b64decode((folder / "classroom.b64").read_text().strip()))
-    assert isinstance(payload["tests"], list)
-    assert (payload["status"] == "error") == fault
+    env = reporter.parse_env((folder / "classroom.env").read_text())
+    if env or not fault:  # empty only when problems.yaml itself could not be read
+        seen = reporter.report(env, RUNNERS)
+        assert seen.max_points == 19
+        statuses = {reporter.payload(env, runner)["status"] for runner in RUNNERS.split(",")}
+        assert (statuses == {"error"}) == fault
     assert "Tutorial 9" in (folder / "summary.md").read_text(encoding="utf-8")
 
 
@@ -71,7 +78,7 @@ def all_formats(folder: Path) -> list[str]:
     return [
         "--out", str(folder / "results.json"),
         "--format", f"junit={folder / 'junit.xml'}",
-        "--format", f"classroom={folder / 'classroom.b64'}",
+        "--format", f"classroom={folder / 'classroom.env'}",
         "--format", f"markdown={folder / 'summary.md'}",
     ]  # fmt: skip
 
@@ -114,6 +121,45 @@ def test_fail_under(
     argv = ["grade", str(submission), "--out", str(out), "--fail-under", threshold]
     assert cli.main(argv) == status
     assert out.is_file()  # written whatever the score
+
+
+def test_fail_under_still_writes_every_output_for_the_reporter(
+    graded, submission: Path, tmp_path: Path
+) -> None:  # noqa: ANN001
+    """Below --fail-under (exit 1), is every output written, the reporter's runners complete?"""
+    graded[0] = False
+    assert cli.main(["grade", str(submission), *all_formats(tmp_path), "--fail-under", "50%"]) == 1
+    check_outputs(tmp_path, fault=False)
+    seen = reporter.report(reporter.parse_env((tmp_path / "classroom.env").read_text()), RUNNERS)
+    assert seen.points == 0 and seen.failed
+
+
+def readme_workflow_snippet() -> list[dict]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    (block,) = [b for b in re.findall(r"```yaml\n(.*?)```", text, re.S) if "grading-reporter" in b]
+    return yaml.safe_load(block)
+
+
+def test_readme_classroom_snippet_reports_below_fail_under(
+    graded, submission: Path, tmp_path: Path, monkeypatch
+) -> None:  # noqa: ANN001
+    """Run the README's steps: below --fail-under, does the reporter still get every runner?"""
+    grade_step, report_step = readme_workflow_snippet()
+    assert report_step["if"] == "always()"
+    assert report_step["with"]["runners"] == RUNNERS
+    github_env = tmp_path / "github_env"
+    github_env.write_text("")
+    summary = tmp_path / "step_summary"
+    for name, value in (("GITHUB_ENV", github_env), ("GITHUB_STEP_SUMMARY", summary)):
+        monkeypatch.setenv(name, str(value))
+    monkeypatch.chdir(tmp_path)
+    argv = shlex.split(os.path.expandvars(grade_step["run"]))
+    assert argv[:4] == ["python", "-m", "grader", "grade"]
+    graded[0] = False
+    assert cli.main(["grade", str(submission), *argv[5:]]) == 1
+    seen = reporter.report(reporter.parse_env(github_env.read_text()), RUNNERS)
+    assert seen.points == 0 and seen.max_points == 19 and seen.failed
+    assert "Tutorial 9" in summary.read_text(encoding="utf-8")
 
 
 def test_grader_fault_writes_fault_documents(monkeypatch, submission: Path, tmp_path: Path) -> None:  # noqa: ANN001, E501
@@ -255,5 +301,5 @@ def test_grade_end_to_end_in_every_format(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
     check_outputs(tmp_path, fault=False)
     assert json.loads((tmp_path / "results.json").read_text())["score"] == 19
-    payload = json.loads(base64.b64decode((tmp_path / "classroom.b64").read_text()))
-    assert payload["status"] == "pass" and sum(t["score"] for t in payload["tests"]) == 19
+    seen = reporter.report(reporter.parse_env((tmp_path / "classroom.env").read_text()), RUNNERS)
+    assert not seen.failed and seen.points == pytest.approx(19) and seen.max_points == 19
