@@ -4,7 +4,8 @@
     python -m grader grade SUBMISSION --format junit=junit.xml --format markdown=summary.md
     python -m grader build-gradescope --out autograder.zip
     python -m grader build-student --out tutorial9-student.zip
-    python -m grader batch SUBMISSIONS --out grades/
+    python -m grader batch SUBMISSIONS --out grades/ [--hand-scores hand-scores.csv]
+    python -m grader answers SUBMISSIONS --out answers/   # written answers, for hand grading
     python -m grader stubs        # regenerate exercises/*.py from solutions/
     python -m grader notebook     # regenerate exercises/tutorial9.ipynb
 
@@ -69,6 +70,8 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return _build(args, problems)
     if args.command == "batch":
         return _batch(args, problems)
+    if args.command == "answers":
+        return _answers(args, problems)
     return _grade(args, problems)
 
 
@@ -182,12 +185,42 @@ def _build(args: argparse.Namespace, problems: ProblemSet) -> int:
     return 0
 
 
+def _answers(args: argparse.Namespace, problems: ProblemSet) -> int:
+    if not Path(args.submissions).is_dir():
+        print(f"error: not a folder of submissions: {args.submissions}", file=sys.stderr)
+        return EXIT_USAGE
+    from grader import handscores, review
+
+    try:
+        done = review.write(args.submissions, args.out, problems)
+    except handscores.HandScoresError as exc:
+        print(f"error: {exc}; fix it or move it away (it was not changed)", file=sys.stderr)
+        return EXIT_USAGE
+    for note in done.notes:
+        print(note)
+    counts = ", ".join(f"{p} {n}/{done.submissions}" for p, n in done.answered.items())
+    print(f"{done.submissions} submissions; answered: {counts}")
+    kept = f" (kept {done.kept_scores} scores already entered)" if done.kept_scores else ""
+    print(f"wrote {len(done.pages)} pages and {args.out / review.INDEX} in {args.out}")
+    print(f"fill in {args.out / handscores.HAND_SCORES}{kept}")
+    return 0
+
+
 def _batch(args: argparse.Namespace, problems: ProblemSet) -> int:
     if not Path(args.submissions).is_dir():
         print(f"error: not a folder of submissions: {args.submissions}", file=sys.stderr)
         return EXIT_USAGE
-    from grader import batch
+    from grader import batch, handscores
 
+    hand = None
+    if args.hand_scores is not None:  # checked before grading: a typo must not cost a run
+        entries, _ = batch.discover(args.submissions)
+        written = [p for p in problems.problems if not p.graded]
+        try:
+            hand = handscores.read(args.hand_scores, written, {e.name for e in entries})
+        except handscores.HandScoresError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
     try:
         summary = batch.run(
             args.submissions,
@@ -196,6 +229,7 @@ def _batch(args: argparse.Namespace, problems: ProblemSet) -> int:
             force=args.force,
             progress=not args.no_progress,
             problems=problems,
+            hand_scores=hand,
         )
     except KeyboardInterrupt:
         print("interrupted: run the same command again to resume", file=sys.stderr)
@@ -348,6 +382,16 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--jobs", type=_positive_int, help="worker processes (default: CPUs)")
     batch.add_argument("--force", action="store_true", help="regrade unchanged submissions")
     batch.add_argument("--no-progress", action="store_true", help="no progress output")
+    batch.add_argument(
+        "--hand-scores", type=Path, metavar="CSV",
+        help="hand-scores.csv from `answers`, filled in: adds the written problems' points",
+    )  # fmt: skip
+
+    answers = commands.add_parser(
+        "answers", help="pages of every student's written answers, and a blank hand-scores.csv"
+    )
+    answers.add_argument("submissions", type=Path, help="a folder: one entry per student")
+    answers.add_argument("--out", type=Path, default=Path("answers"), help="output folder")
 
     commands.add_parser("stubs", help="regenerate exercises/*.py from solutions/")
     commands.add_parser("notebook", help="regenerate exercises/tutorial9.ipynb")
