@@ -8,7 +8,8 @@ Where a student's answer to a written problem (problems.yaml `kind: written`) ca
   placeholder, left as it is, counts as no answer;
 - in `answers.md`, one section per written problem under a heading naming it: `## 4b`,
   `## Problem 4(b)`, `### 1c-why`, `## 1(c) why` or the problem's title. A section runs to the
-  next heading of its level or above; headings inside code fences do not count.
+  next heading naming a written problem, or of its level or above; headings inside code
+  fences do not count.
 
 A folder or .zip submission may hold both; its files are read in order of depth, then name
 (answers.md before notebooks), and the first non-empty answer to a problem wins. Nothing is
@@ -131,8 +132,8 @@ def sections(text: str, written: Sequence[Problem]) -> dict[str, str]:
             fence = opened.group(1)
         else:
             heading = _HEADING.match(line)
-            if heading and (current is None or len(heading.group(1)) <= level):
-                problem = keys.get(_key(heading.group(2)))
+            problem = keys.get(_key(heading.group(2))) if heading else None
+            if heading and (problem or current is None or len(heading.group(1)) <= level):
                 current, level = (problem, len(heading.group(1))) if problem else (None, 0)
                 if problem:
                     result.setdefault(problem, [])
@@ -183,7 +184,7 @@ def _key(heading: str) -> str:
     """A heading reduced to compare: "Problem 4(b)" -> "4b", "1(c) why" -> "1c-why"."""
     text = heading.strip().lower()
     text = re.sub(r"^(problem|question|q)\s*", "", text)
-    text = text.replace("(", "").replace(")", "")
+    text = re.sub(r"\s*\(\s*([a-z0-9]+)\s*\)", r"\1", text)  # "4 (b)" -> "4b"
     text = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
     return text
 

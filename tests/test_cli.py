@@ -303,3 +303,44 @@ def test_grade_end_to_end_in_every_format(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "results.json").read_text())["score"] == 19
     seen = reporter.report(reporter.parse_env((tmp_path / "classroom.env").read_text()), RUNNERS)
     assert not seen.failed and seen.points == pytest.approx(19) and seen.max_points == 19
+
+
+def test_answers_command(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    """Does `answers` write the pages and hand-scores.csv, and say what is missing?"""
+    folder = tmp_path / "class"
+    (folder / "alice").mkdir(parents=True)
+    (folder / "alice" / "answers.md").write_text("## 4b\nYes.\n")
+    (folder / "bob.py").write_text("x = 1\n")
+    out = tmp_path / "answers"
+    assert cli.main(["answers", str(folder), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "4b 1/2" in printed and "4c 0/2" in printed and "hand-scores.csv" in printed
+    assert (out / "4b.html").is_file() and (out / "hand-scores.csv").is_file()
+    assert cli.main(["answers", str(folder / "bob.py"), "--out", str(out)]) == 2
+
+
+def test_answers_refuses_to_overwrite_a_broken_hand_scores_file(tmp_path: Path, capsys) -> None:  # noqa: ANN001, E501
+    """Is an unreadable existing hand-scores.csv a usage error, the file left as it was?"""
+    folder = tmp_path / "class"
+    folder.mkdir()
+    out = tmp_path / "answers"
+    out.mkdir()
+    (out / "hand-scores.csv").write_text("submission,4b\nalice,9\n")
+    assert cli.main(["answers", str(folder), "--out", str(out)]) == 2
+    assert "outside 0..1" in capsys.readouterr().err
+    assert (out / "hand-scores.csv").read_text() == "submission,4b\nalice,9\n"
+
+
+def test_batch_checks_hand_scores_before_grading(tmp_path: Path, monkeypatch, capsys) -> None:  # noqa: ANN001, E501
+    """Is a bad hand-scores file a usage error (exit 2) naming row and column, with no grading?"""
+    from grader import batch
+
+    folder = tmp_path / "class"
+    (folder / "alice").mkdir(parents=True)
+    scores = tmp_path / "hand.csv"
+    scores.write_text("submission,4b (max 1)\nalicia,1\n")
+    monkeypatch.setattr(batch, "run", lambda *a, **k: pytest.fail("graded anyway"))
+    argv = ["batch", str(folder), "--out", str(tmp_path / "g"), "--hand-scores", str(scores)]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"{scores}, row 2, column 'submission': 'alicia' is not a submission" in err
