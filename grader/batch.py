@@ -10,7 +10,9 @@ names are read from the metadata.
 What lands in the output folder, each file as soon as its submission is graded:
 - results/<submission>.json: Gradescope's results.json for that submission;
 - grades.csv: submission, total, one column per code problem, students (a row is appended
-  and flushed as each submission finishes; rewritten in order at the end);
+  and flushed as each submission finishes; rewritten in order at the end); with hand scores
+  (`--hand-scores`): submission, auto_total, hand_total, total, the code problems, the
+  written problems, students;
 - manifest.jsonl: one line per graded submission with its content hash and the grader's
   fingerprint. A rerun skips submissions whose content and grader are unchanged, so an
   interrupted batch resumes where it stopped;
@@ -52,6 +54,7 @@ from typing import Any
 import yaml
 
 from grader import gradescope, reports
+from grader.handscores import HandScores
 from grader.problems import DEFAULT_PATH, ProblemSet, load
 
 SUBMISSION_SUFFIXES = (".py", ".ipynb", ".zip")
@@ -287,6 +290,7 @@ def run(
     progress: bool = True,
     problems: ProblemSet | None = None,
     grade_function: Callable[..., Any] | None = None,
+    hand_scores: HandScores | None = None,
 ) -> Summary:
     """Grade every submission in `submissions` into `out` (see the module docstring).
 
@@ -298,6 +302,8 @@ def run(
         progress: show a progress bar (tqdm when installed, else a line per submission).
         problems: the problem set (default: the repository's problems.yaml).
         grade_function: replaces grader.grading.grade (for tests).
+        hand_scores: the written problems' points from hand-scores.csv, already checked
+            (grader/handscores.py); grades.csv and the report then show auto, hand and total.
     """
     problems = problems or load(DEFAULT_PATH)
     out = Path(out)
@@ -326,7 +332,10 @@ def run(
             todo.append((entry, digest))
 
     code_ids = [p.id for p in problems.problems if p.graded]
-    _write_grades(out / GRADES, code_ids, [records[e.name] for e in entries if e.name in records])
+    hand = hand_scores
+    _write_grades(
+        out / GRADES, code_ids, [records[e.name] for e in entries if e.name in records], hand
+    )
     _worker.update(problems=problems, fingerprint=fingerprint, out=str(out))
     if grade_function is not None:
         _worker["grade"] = grade_function
@@ -343,7 +352,7 @@ def run(
                 records[record["submission"]] = record
                 manifest.write(json.dumps(record, sort_keys=True) + "\n")
                 manifest.flush()
-                grades.writerow(_row(record, code_ids))
+                grades.writerow(_row(record, code_ids, hand))
                 grades_file.flush()
                 summary.graded += 1
                 summary.faults += bool(record.get("error"))
@@ -366,9 +375,11 @@ def run(
         _worker.pop("grade", None)
     ordered = [records[e.name] for e in entries if e.name in records]
     summary.records = ordered
-    _write_grades(out / GRADES, code_ids, ordered)
+    _write_grades(out / GRADES, code_ids, ordered, hand)
     chart = write_chart(ordered, problems, out / CHART)
-    report = class_report(ordered, problems, out, chart=CHART if chart else None, notes=notes)
+    report = class_report(
+        ordered, problems, out, chart=CHART if chart else None, notes=notes, hand=hand
+    )
     reports.write(report, out / REPORT)
     return summary
 
@@ -429,18 +440,36 @@ def read_manifest(path: Path) -> dict[str, dict[str, Any]]:
     return records
 
 
-def _row(record: dict[str, Any], code_ids: list[str]) -> list[str]:
+def _row(record: dict[str, Any], code_ids: list[str], hand: HandScores | None = None) -> list[str]:
     scores = record.get("problems", {})
     cells = [f"{scores[i]:g}" if i in scores else "" for i in code_ids]
-    return [record["submission"], f"{record['score']:g}", *cells, record.get("students", "")]
+    name, students = record["submission"], record.get("students", "")
+    if hand is None:
+        return [name, f"{record['score']:g}", *cells, students]
+    given = [hand.score(name, p.id) for p in hand.problems]
+    written = ["" if value is None else f"{value:g}" for value in given]
+    auto, by_hand = record["score"], hand.total(name)
+    total = f"{round(auto + by_hand, 4):g}"
+    return [name, f"{auto:g}", f"{by_hand:g}", total, *cells, *written, students]
 
 
-def _write_grades(path: Path, code_ids: list[str], records: list[dict[str, Any]]) -> None:
+def _write_grades(
+    path: Path,
+    code_ids: list[str],
+    records: list[dict[str, Any]],
+    hand: HandScores | None = None,
+) -> None:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
-    writer.writerow(["submission", "total", *code_ids, "students"])
+    if hand is None:
+        writer.writerow(["submission", "total", *code_ids, "students"])
+    else:
+        written_ids = [p.id for p in hand.problems]
+        writer.writerow(
+            ["submission", "auto_total", "hand_total", "total", *code_ids, *written_ids, "students"]
+        )
     for record in records:
-        writer.writerow(_row(record, code_ids))
+        writer.writerow(_row(record, code_ids, hand))
     reports.write(buffer.getvalue(), path)
 
 
@@ -493,8 +522,12 @@ def class_report(
     out: Path,
     chart: str | None = None,
     notes: Iterable[str] = (),
+    hand: HandScores | None = None,
 ) -> str:
-    """The class report in Markdown: scores per problem, misconceptions, slow and failing ones."""
+    """The class report in Markdown: scores per problem, misconceptions, slow and failing ones.
+
+    With `hand`, the written problems' points too, kept apart from the auto-graded ones.
+    """
     code = [p for p in problems.problems if p.graded]
     maximum = _max_score(problems)
     lines = [f"# {problems.title}: class report", ""]
@@ -525,6 +558,8 @@ def class_report(
             f"{rate:.0%} |"
         )
     lines.append("")
+    if hand is not None:
+        lines += _hand_section(records, hand, maximum)
     if chart:
         lines += [f"![Mean score and full marks per problem]({chart})", ""]
     else:
@@ -568,6 +603,38 @@ def class_report(
     if notes:
         lines += ["", "## Skipped entries", ""] + [f"- {_cell(n)}" for n in notes]
     return "\n".join(lines) + "\n"
+
+
+def _hand_section(records: list[dict[str, Any]], hand: HandScores, auto_max: float) -> list[str]:
+    """The written problems, graded by hand: per problem, then auto, hand and total means."""
+    names = [r["submission"] for r in records]
+    lines = [
+        "## Written problems (graded by hand)",
+        "",
+        "| problem | title | max | graded | mean of graded |",
+        "| --- | --- | ---: | ---: | ---: |",
+    ]
+    for problem in hand.problems:
+        given = [v for v in (hand.score(n, problem.id) for n in names) if v is not None]
+        mean = f"{statistics.mean(given):.2f}" if given else "-"
+        lines.append(
+            f"| {problem.id} | {_cell(problem.title)} | {problem.points:g} | "
+            f"{len(given)}/{len(names)} | {mean} |"
+        )
+    autos = [r["score"] for r in records]
+    hands = [hand.total(n) for n in names]
+    totals = [a + h for a, h in zip(autos, hands, strict=True)]
+    missing = sum(hand.score(n, p.id) is None for n in names for p in hand.problems)
+    lines += [
+        "",
+        f"Means: auto-graded {statistics.mean(autos):.2f} / {auto_max:g}, by hand "
+        f"{statistics.mean(hands):.2f} / {hand.max_score:g}, total {statistics.mean(totals):.2f}"
+        f" / {auto_max + hand.max_score:g}.",
+        "",
+    ]
+    if missing:
+        lines += [f"{missing} written answers have no hand score yet (counted as 0).", ""]
+    return lines
 
 
 def _diagnoses(records: list[dict[str, Any]], out: Path) -> tuple[Counter, Counter]:

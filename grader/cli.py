@@ -4,7 +4,8 @@
     python -m grader grade SUBMISSION --format junit=junit.xml --format markdown=summary.md
     python -m grader build-gradescope --out autograder.zip
     python -m grader build-student --out tutorial9-student.zip
-    python -m grader batch SUBMISSIONS --out grades/
+    python -m grader batch SUBMISSIONS --out grades/ [--hand-scores hand-scores.csv]
+    python -m grader answers SUBMISSIONS --out answers/   # written answers, for hand grading
     python -m grader stubs        # regenerate exercises/*.py from solutions/
     python -m grader notebook     # regenerate exercises/tutorial9.ipynb
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -29,18 +31,32 @@ from grader.scoring import Results
 DEFAULT_OUTPUTS = {
     "gradescope": Path("results.json"),
     "junit": Path("junit.xml"),
-    "classroom": Path("classroom.b64"),
+    "classroom": Path("classroom.env"),
     "markdown": Path("summary.md"),
 }
 EXIT_FAIL_UNDER, EXIT_USAGE, EXIT_FAULT = 1, 2, 3
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status (3 for any unexpected grader error)."""
     parser = _parser()
     args = parser.parse_args(argv)
+    try:
+        return _run(parser, args)
+    except Exception:  # noqa: BLE001  (exit 1 means "below --fail-under": never reuse it)
+        traceback.print_exc()
+        print("error: the grader failed; please report the message above", file=sys.stderr)
+        return EXIT_FAULT
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.command == "grade":
         args.outputs = _outputs(parser, args)
+        # Checked before grading: a typo in --out must not cost a whole grading run.
+        unwritable = _unwritable(args.outputs)
+        if unwritable:
+            print(f"error: {unwritable}", file=sys.stderr)
+            return EXIT_USAGE
     try:
         problems = load(args.problems)
     except ProblemsError as exc:
@@ -54,6 +70,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _build(args, problems)
     if args.command == "batch":
         return _batch(args, problems)
+    if args.command == "answers":
+        return _answers(args, problems)
     return _grade(args, problems)
 
 
@@ -167,12 +185,42 @@ def _build(args: argparse.Namespace, problems: ProblemSet) -> int:
     return 0
 
 
+def _answers(args: argparse.Namespace, problems: ProblemSet) -> int:
+    if not Path(args.submissions).is_dir():
+        print(f"error: not a folder of submissions: {args.submissions}", file=sys.stderr)
+        return EXIT_USAGE
+    from grader import handscores, review
+
+    try:
+        done = review.write(args.submissions, args.out, problems)
+    except handscores.HandScoresError as exc:
+        print(f"error: {exc}; fix it or move it away (it was not changed)", file=sys.stderr)
+        return EXIT_USAGE
+    for note in done.notes:
+        print(note)
+    counts = ", ".join(f"{p} {n}/{done.submissions}" for p, n in done.answered.items())
+    print(f"{done.submissions} submissions; answered: {counts}")
+    kept = f" (kept {done.kept_scores} scores already entered)" if done.kept_scores else ""
+    print(f"wrote {len(done.pages)} pages and {args.out / review.INDEX} in {args.out}")
+    print(f"fill in {args.out / handscores.HAND_SCORES}{kept}")
+    return 0
+
+
 def _batch(args: argparse.Namespace, problems: ProblemSet) -> int:
     if not Path(args.submissions).is_dir():
         print(f"error: not a folder of submissions: {args.submissions}", file=sys.stderr)
         return EXIT_USAGE
-    from grader import batch
+    from grader import batch, handscores
 
+    hand = None
+    if args.hand_scores is not None:  # checked before grading: a typo must not cost a run
+        entries, _ = batch.discover(args.submissions)
+        written = [p for p in problems.problems if not p.graded]
+        try:
+            hand = handscores.read(args.hand_scores, written, {e.name for e in entries})
+        except handscores.HandScoresError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
     try:
         summary = batch.run(
             args.submissions,
@@ -181,6 +229,7 @@ def _batch(args: argparse.Namespace, problems: ProblemSet) -> int:
             force=args.force,
             progress=not args.no_progress,
             problems=problems,
+            hand_scores=hand,
         )
     except KeyboardInterrupt:
         print("interrupted: run the same command again to resume", file=sys.stderr)
@@ -226,6 +275,22 @@ def _outputs(parser: argparse.ArgumentParser, args: argparse.Namespace) -> list[
     if len(set(paths)) != len(paths):
         parser.error("two outputs share a path")
     return outputs
+
+
+def _unwritable(outputs: list[tuple[str, Path]]) -> str | None:
+    """Why one of the outputs cannot be written, or None. Folders are never created."""
+    for fmt, path in outputs:
+        folder = path.parent
+        if path.is_dir():
+            return f"{fmt} output {path} is a folder; give a file path"
+        if not folder.is_dir():
+            return (
+                f"cannot write the {fmt} output {path}: the folder {folder} does not exist "
+                "(create it first, or fix the path)"
+            )
+        if not os.access(folder, os.W_OK):
+            return f"cannot write the {fmt} output {path}: the folder {folder} is not writable"
+    return None
 
 
 def _format(text: str) -> tuple[str, Path]:
@@ -319,6 +384,16 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--jobs", type=_positive_int, help="worker processes (default: CPUs)")
     batch.add_argument("--force", action="store_true", help="regrade unchanged submissions")
     batch.add_argument("--no-progress", action="store_true", help="no progress output")
+    batch.add_argument(
+        "--hand-scores", type=Path, metavar="CSV",
+        help="hand-scores.csv from `answers`, filled in: adds the written problems' points",
+    )  # fmt: skip
+
+    answers = commands.add_parser(
+        "answers", help="pages of every student's written answers, and a blank hand-scores.csv"
+    )
+    answers.add_argument("submissions", type=Path, help="a folder: one entry per student")
+    answers.add_argument("--out", type=Path, default=Path("answers"), help="output folder")
 
     commands.add_parser("stubs", help="regenerate exercises/*.py from solutions/")
     commands.add_parser("notebook", help="regenerate exercises/tutorial9.ipynb")

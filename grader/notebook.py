@@ -2,7 +2,8 @@
 
 Per problem: a Markdown cell with the statement, then a code cell holding the stubs of the
 exercises the problem grades (verbatim, so the grader finds them by name), or a Markdown answer
-cell for a written problem. Imports and given constants go into one setup cell at the top.
+cell for a written problem, marked `{"tutorial9": {"answer": "<id>"}}` in its metadata (see
+grader/answers.py). Imports and given constants go into one setup cell at the top.
 Cell ids are derived from problem ids so the file is byte-for-byte reproducible.
 """
 
@@ -12,6 +13,7 @@ import ast
 
 import nbformat
 
+from grader import answers
 from grader.problems import MODULES, ProblemSet
 
 NOTEBOOK_NAME = "tutorial9.ipynb"
@@ -73,7 +75,10 @@ def build(problems: ProblemSet, stubs: dict[str, str]) -> nbformat.NotebookNode:
             _markdown(f"{problem.id}-statement", f"## {problem.title}\n\n{problem.statement}")
         )
         if not problem.graded:
-            cells.append(_markdown(f"{problem.id}-answer", "**Your answer:** _write it here._"))
+            answer = _markdown(f"{problem.id}-answer", answers.PLACEHOLDER)
+            # how `python -m grader answers` finds it, whatever the cell's position or id
+            answer.metadata[answers.METADATA_KEY] = {"answer": problem.id}
+            cells.append(answer)
             continue
         fresh = [t for t in problem.targets if t not in placed]
         placed.update(fresh)

@@ -38,7 +38,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from grader import notebook, stubs
+from grader import notebook, reports, stubs
 from grader.problems import DEFAULT_PATH, MODULES, ProblemSet, load
 
 ROOT = stubs.ROOT
@@ -163,27 +163,27 @@ def build_student(out: Path, problems: ProblemSet | None = None) -> Archive:
 
 
 def classroom_workflow(problems: ProblemSet) -> str:
-    """The Classroom workflow: one command-grader step per module with public cases."""
-    points: dict[str, float] = {}
-    for problem in problems.problems:
-        if problem.graded:
-            module = problem.targets[0].split(".")[0]
-            points[module] = points.get(module, 0.0) + problem.points
+    """The Classroom workflow: one command-grader step per code problem, named by its command.
+
+    Each step is worth its problem's points (whole numbers, scaled as the `classroom` format
+    does when they are not) when the problem's public cases all pass; its step id is the
+    problem's runner name from grader.reports.classroom_runners.
+    """
+    graded = {p.id: p for p in problems.problems if p.graded}
+    factor = reports.classroom_scale([p.points for p in graded.values()])
     steps, env, runners = [], [], []
-    for module in MODULES:
-        if module not in points or not (PUBLIC_CASES / f"test_{module}.py").is_file():
-            continue
-        runner = module.replace("_", "")  # the reporter accepts letters and digits only
+    for runner, problem_id in reports.classroom_runners(problems):
+        command = public_check_command(problem_id)
         steps.append(
             f"""
-      - name: {module}.py
+      - name: {json.dumps(f"problem {problem_id}")}
         id: {runner}
         uses: classroom-resources/autograding-command-grader@v1
         with:
-          test-name: {module}.py public cases
-          command: python -m pytest -q grader/cases/public/test_{module}.py
+          test-name: {json.dumps(command)}
+          command: {json.dumps(command)}
           timeout: 10
-          max-score: {round(points[module])}
+          max-score: {round(graded[problem_id].points * factor)}
 """
         )
         output = f"${{{{steps.{runner}.outputs.result}}}}"
@@ -193,6 +193,11 @@ def classroom_workflow(problems: ProblemSet) -> str:
     text = text.replace("@@STEPS@@\n", "".join(steps))
     text = text.replace("@@ENV@@", "\n".join(env)).replace("@@RUNNERS@@", ",".join(runners))
     return text
+
+
+def public_check_command(problem_id: str) -> str:
+    """The command that runs one problem's public cases (see --problem in cases/conftest.py)."""
+    return f"python -m pytest grader/cases/public --problem {problem_id}"
 
 
 def _shim(module: str) -> str:

@@ -7,26 +7,29 @@ into text. `write` is the one side effect, the same atomic write as grader/grade
   `name`, `time`; `failure`, `skipped`, `system-out`). xunit2 allows no per-test properties,
   so a case's points go in its name ("... [0.5 pt]") and the totals in the suite's
   `properties`. Written problems appear as skipped cases, graded by hand.
-- classroom: the base64 of the compact JSON that `autograding-grading-reporter` decodes from
-  `<RUNNER>_RESULTS` (version, status, max_score, tests[] with name, status, score, message).
-  The reporter adds up `tests[].score`, so there is one test per code problem, with whole
-  points that add up to the rounded total; `tests` is a list even when grading failed.
-- markdown: a summary for `$GITHUB_STEP_SUMMARY`, always under GitHub's 1 MiB limit.
+- classroom: `<RUNNER>_RESULTS=<base64>` lines for `$GITHUB_ENV`, one runner per code problem
+  ("1a" -> runner p1a), each the base64 of the compact JSON that
+  `autograding-grading-reporter` decodes (version, status, max_score, tests[] with name,
+  status, score, message). A runner is worth its problem's points (whole: the reporter's
+  max_score) and has one test per grading case, so the reporter's two sums, (passed / tests)
+  x max_score for its log and the sum of `tests[].score` for Classroom, both equal our score.
+- markdown: a summary for `$GITHUB_STEP_SUMMARY`, always under GitHub's 1 MiB limit, without
+  control characters (student messages may hold NUL, BEL, ESC, ...).
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import math
 import os
+import re
 import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from pathlib import Path
 
-from grader.problems import ProblemSet
-from grader.scoring import ProblemScore, Results
+from grader.problems import Problem, ProblemSet
+from grader.scoring import ProblemScore, Results, TestScore
 
 FORMATS = ("gradescope", "junit", "classroom", "markdown")
 MARKDOWN_LIMIT = 1024 * 1024  # bytes GitHub accepts for one step summary
@@ -155,135 +158,130 @@ def _clean(text: str) -> str:
 # ----------------------------------------------------------------- GitHub Classroom reporter
 
 
-def classroom_payload(results: Results) -> dict:
-    """The decoded reporter payload: one test per code problem, whole points.
+def classroom_runners(problems: ProblemSet) -> list[tuple[str, str]]:
+    """(runner name, problem id) for every code problem, in problems.yaml order.
 
-    The reporter adds up `tests[].score`; points are whole numbers, so each problem's score and
-    maximum are rounded such that they add up to the rounded total and maximum (largest
-    remainder), a fully passed problem keeps all its points, and no score exceeds its maximum.
+    The reporter accepts runner names of letters and digits only and reads each runner's
+    payload from the environment variable `<RUNNER>_RESULTS` (upper case): "1a" -> "p1a",
+    "rnn-forward" -> "prnnforward".
     """
-    problems = list(results.problems)
-    maxima = _apportion([p.max_score for p in problems], _half_up(results.max_score))
-    full = [bool(p.tests) and all(t.outcome.passed for t in p.tests) for p in problems]
-    target = min(_half_up(results.score), sum(maxima))
-    fixed = sum(m for m, f in zip(maxima, full, strict=True) if f)
-    rest = _apportion(
-        [p.score for p, f in zip(problems, full, strict=True) if not f],
-        max(target - fixed, 0),
-        caps=[m for m, f in zip(maxima, full, strict=True) if not f],
-    )
-    scores, others = [], iter(rest)
-    for maximum, is_full in zip(maxima, full, strict=True):
-        scores.append(maximum if is_full else next(others))
-    tests = []
-    for problem, score, maximum, is_full in zip(problems, scores, maxima, full, strict=True):
-        status = "pass" if is_full else ("error" if _grader_fault(problem) else "fail")
-        tests.append(
-            {
-                "name": f"{problem.problem.id}: {problem.problem.title}",
-                "status": status,
-                "score": score,
-                "message": _classroom_message(problem, maximum),
-                "test_code": f"python -m grader grade  # problem {problem.problem.id}",
-                "filename": "",
-                "line_no": 0,
-                "duration": round(sum(t.outcome.duration for t in problem.tests) * 1000),
-            }
-        )
-    statuses = {t["status"] for t in tests}
-    status = "error" if "error" in statuses else ("fail" if "fail" in statuses else "pass")
-    return {"version": 1, "status": status, "max_score": sum(maxima), "tests": tests}
+    return _runners([p for p in problems.problems if p.graded])
 
 
-def classroom_fault_payload(reason: str, problems: ProblemSet | None = None) -> dict:
-    """The decoded payload when grading failed: every code problem errored, 0 points."""
-    graded = [p for p in problems.problems if p.graded] if problems is not None else []
-    maxima = _apportion([p.points for p in graded], _half_up(sum(p.points for p in graded)))
-    tests = [
-        {
-            "name": f"{problem.id}: {problem.title}",
-            "status": "error",
-            "score": 0,
-            "message": f"not graded: {reason}"[:_CLASSROOM_MESSAGE],
-            "test_code": "",
-            "filename": "",
-            "line_no": 0,
-            "duration": 0,
+def classroom_scale(points: Sequence[float]) -> int:
+    """The power of ten that makes every problem's points whole (the reporter's max_score)."""
+    for digits in range(5):
+        factor = 10**digits
+        if all(abs(p * factor - round(p * factor)) < 1e-9 for p in points):
+            return factor
+    raise ValueError(f"points need more than 4 decimals for GitHub Classroom: {list(points)}")
+
+
+def classroom_payloads(results: Results) -> dict[str, dict]:
+    """Runner name -> the decoded reporter payload of one code problem.
+
+    One runner per problem, worth its points (scaled by `classroom_scale` when they are not
+    whole), with one test per grading case. The reporter prints a runner's points as
+    (tests passed / tests) x max_score and notifies Classroom of the sum of `tests[].score`;
+    cases share their problem's points equally, so both give the problem's score.
+    """
+    problems = [p.problem for p in results.problems]
+    factor = classroom_scale([p.points for p in problems])
+    names = {problem_id: name for name, problem_id in _runners(problems)}
+    payloads = {}
+    for problem in results.problems:
+        maximum = round(problem.max_score * factor)
+        tests = [_classroom_test(test, maximum / len(problem.tests)) for test in problem.tests]
+        if not tests:  # the cases did not load: an errored test, not a silent full mark
+            tests = [_classroom_error(problem.problem, "no grading cases ran")]
+        payloads[names[problem.problem.id]] = {
+            "version": 1,
+            "status": _overall([t["status"] for t in tests]),
+            "max_score": maximum,
+            "tests": tests,
         }
-        for problem in graded
-    ]
+    return payloads
+
+
+def classroom_fault_payloads(reason: str, problems: ProblemSet | None = None) -> dict[str, dict]:
+    """Runner name -> payload when grading failed: every problem errored, 0 points."""
+    if problems is None:
+        return {}
+    graded = [p for p in problems.problems if p.graded]
+    factor = classroom_scale([p.points for p in graded])
     return {
-        "version": 1,
-        "status": "error",
-        "max_score": sum(maxima),
-        "message": reason[:_CLASSROOM_MESSAGE],
-        "tests": tests,
+        name: {
+            "version": 1,
+            "status": "error",
+            "max_score": round(problem.points * factor),
+            "tests": [_classroom_error(problem, f"not graded: {reason}")],
+        }
+        for (name, _), problem in zip(_runners(graded), graded, strict=True)
     }
 
 
 def classroom(results: Results) -> str:
-    """The base64 text for the reporter's `<RUNNER>_RESULTS` variable."""
-    return _base64_json(classroom_payload(results))
+    """`<RUNNER>_RESULTS=<base64 JSON>` lines, one per problem: the format of `$GITHUB_ENV`."""
+    return _env_lines(classroom_payloads(results))
 
 
 def classroom_fault(reason: str, problems: ProblemSet | None = None) -> str:
-    """The base64 text for a submission the grader could not grade."""
-    return _base64_json(classroom_fault_payload(reason, problems))
+    """The `$GITHUB_ENV` lines for a submission the grader could not grade."""
+    return _env_lines(classroom_fault_payloads(reason, problems))
+
+
+def _runners(problems: Sequence[Problem]) -> list[tuple[str, str]]:
+    runners = [("p" + re.sub(r"[^a-z0-9]", "", p.id.lower()), p.id) for p in problems]
+    names = [name for name, _ in runners]
+    if len(set(names)) != len(names):
+        raise ValueError(f"problem ids give clashing Classroom runner names: {names}")
+    return runners
+
+
+def _classroom_test(test: TestScore, share: float) -> dict:
+    outcome = test.outcome
+    status = "error" if outcome.grader_error else ("pass" if outcome.passed else "fail")
+    message = ""
+    if not outcome.passed:
+        message = (outcome.message or "failed").strip()
+        if not outcome.visible:
+            message = f"(hidden case) {message}"
+    return {
+        "name": f"{test.number} {outcome.name}",
+        "status": status,
+        "score": share if outcome.passed else 0,
+        "message": message[:_CLASSROOM_MESSAGE],
+        "test_code": "",
+        "filename": "",
+        "line_no": 0,
+        "duration": round(outcome.duration * 1000),
+    }
+
+
+def _classroom_error(problem: Problem, message: str) -> dict:
+    return {
+        "name": f"{problem.id}: {problem.title}",
+        "status": "error",
+        "score": 0,
+        "message": f"{message}; please tell the course staff"[:_CLASSROOM_MESSAGE],
+        "test_code": "",
+        "filename": "",
+        "line_no": 0,
+        "duration": 0,
+    }
+
+
+def _overall(statuses: Sequence[str]) -> str:
+    return "error" if "error" in statuses else ("fail" if "fail" in statuses else "pass")
+
+
+def _env_lines(payloads: dict[str, dict]) -> str:
+    return "".join(f"{name.upper()}_RESULTS={_base64_json(p)}\n" for name, p in payloads.items())
 
 
 def _base64_json(payload: dict) -> str:
     compact = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     return base64.b64encode(compact.encode("utf-8")).decode("ascii")
-
-
-def _classroom_message(problem: ProblemScore, maximum: int) -> str:
-    passed = sum(t.outcome.passed for t in problem.tests)
-    head = f"{passed}/{len(problem.tests)} cases passed ({problem.score:g} of "
-    head += f"{problem.max_score:g} points, counted as whole points out of {maximum})"
-    failed = [t for t in problem.tests if not t.outcome.passed]
-    if not problem.tests:
-        head = "no grading cases ran; please tell the course staff"
-    elif failed:
-        first = failed[0].outcome
-        detail = (first.message or "failed").strip()
-        hidden = "" if first.visible else "(hidden case) "
-        head += f"\nfirst failure, {failed[0].number} {first.name}: {hidden}{detail}"
-    return head[:_CLASSROOM_MESSAGE]
-
-
-def _grader_fault(problem: ProblemScore) -> bool:
-    return not problem.tests or any(t.outcome.grader_error for t in problem.tests)
-
-
-def _half_up(value: float) -> int:
-    # 1e-9 absorbs the 4-decimal rounding of scores (2/3 + 1/3 stored as 0.6667 + 0.3333)
-    return math.floor(value + 0.5 + 1e-9)
-
-
-def _apportion(values: Sequence[float], total: int, caps: Sequence[int] | None = None) -> list[int]:
-    """Whole numbers, each the floor or ceiling of its value, adding up to `total`.
-
-    Largest remainder first; a value never goes above its cap (when caps are given) and the
-    total is reduced to what the caps allow.
-    """
-    caps = list(caps) if caps is not None else [math.ceil(v - 1e-9) for v in values]
-    shares = [min(math.floor(v + 1e-9), cap) for v, cap in zip(values, caps, strict=True)]
-    left = min(total, sum(caps)) - sum(shares)
-    order = sorted(range(len(values)), key=lambda i: (-(values[i] - shares[i]), i))
-    while left > 0:
-        moved = False
-        for i in order:
-            if left > 0 and shares[i] < caps[i]:
-                shares[i] += 1
-                left -= 1
-                moved = True
-        if not moved:
-            break
-    while left < 0:  # only when floors already exceed the total (a lowered total)
-        i = max(range(len(shares)), key=lambda j: (shares[j] - values[j], shares[j]))
-        shares[i] -= 1
-        left += 1
-    return shares
 
 
 # -------------------------------------------------------------------------------- Markdown
@@ -324,7 +322,7 @@ def markdown(results: Results) -> str:
         text = "\n".join(lines)
         size = len(text.encode("utf-8"))
         for shown, test in enumerate(failed):
-            message = test.outcome.message or "failed"
+            message = _printable(test.outcome.message or "failed")
             if not test.outcome.visible:
                 message = f"(hidden case) {message}"
             block = (
@@ -354,7 +352,23 @@ def _cell(text: str) -> str:
 
 
 def _inline(text: str) -> str:
-    return " ".join(str(text).split())[:2000]
+    return " ".join(_printable(str(text)).split())[:2000]
+
+
+def _printable(text: str) -> str:
+    """Drop control characters (NUL, BEL, ESC, DEL, C1, ...) but tabs and newlines.
+
+    Student output may hold any of them; terminals and Markdown viewers act on them. Done
+    before fencing, so that a dropped character cannot join two backtick runs.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(
+        ch
+        for ch in text
+        if ch in "\t\n"
+        or (0x20 <= ord(ch) < 0x7F)
+        or (0xA0 <= ord(ch) <= 0x10FFFF and not 0xD800 <= ord(ch) <= 0xDFFF)
+    )
 
 
 def _fence(text: str) -> str:
@@ -368,6 +382,7 @@ def _fence(text: str) -> str:
 
 
 def _cap(text: str) -> str:
+    text = _printable(text)
     data = text.encode("utf-8")
     if len(data) <= _MARKDOWN_BUDGET:
         return text
@@ -396,7 +411,7 @@ def render(fmt: str, results: Results) -> str:
     if fmt == "junit":
         return junit(results)
     if fmt == "classroom":
-        return classroom(results) + "\n"
+        return classroom(results)
     if fmt == "markdown":
         return markdown(results)
     raise ValueError(f"unknown format {fmt!r}")
@@ -407,7 +422,7 @@ def render_fault(fmt: str, reason: str, problems: ProblemSet | None) -> str:
     if fmt == "junit":
         return junit_fault(reason)
     if fmt == "classroom":
-        return classroom_fault(reason, problems) + "\n"
+        return classroom_fault(reason, problems)
     if fmt == "markdown":
         return markdown_fault(reason)
     raise ValueError(f"unknown format {fmt!r}")

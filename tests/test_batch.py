@@ -324,3 +324,45 @@ def test_progress_uses_tqdm_when_installed(tmp_path: Path, monkeypatch: pytest.M
     batch.run(folder, tmp_path / "g", jobs=1, progress=True, grade_function=fake_grade)
     (bar,) = bars
     assert (bar.total, bar.done, bar.closed) == (3, 3, True)
+
+
+# ----------------------------------------------------------------------------- Hand scores
+
+
+def test_hand_scores_merge_into_grades_and_report(tmp_path: Path) -> None:
+    """Are hand points in grades.csv and report.md, apart from the auto-graded ones?"""
+    from grader import handscores
+
+    folder = make_class(tmp_path / "class", ["alice", "bad_bob.py", "carol.zip"])
+    written = [p for p in PROBLEMS.problems if not p.graded]
+    csv_path = tmp_path / "hand-scores.csv"
+    csv_path.write_text(
+        "submission,students,1c-why (max 1),3-why (max 1),4b (max 1),4c (max 1),notes\n"
+        "alice,,1,1,0.5,,\nbad_bob.py,,0,,,1,\n"
+    )
+    hand = handscores.read(csv_path, written, {"alice", "bad_bob.py", "carol.zip"})
+    out = tmp_path / "grades"
+    batch.run(folder, out, jobs=1, progress=False, grade_function=fake_grade, hand_scores=hand)
+    with open(out / batch.GRADES, newline="", encoding="utf-8") as stream:
+        header = next(csv.reader(stream))
+    assert header == ["submission", "auto_total", "hand_total", "total", *CODE_IDS,
+                      "1c-why", "3-why", "4b", "4c", "students"]  # fmt: skip
+    rows = {r["submission"]: r for r in read_grades(out)}
+    assert (rows["alice"]["auto_total"], rows["alice"]["hand_total"]) == ("19", "2.5")
+    assert rows["alice"]["total"] == "21.5" and rows["alice"]["4b"] == "0.5"
+    assert rows["alice"]["4c"] == ""  # not graded yet: empty, not 0
+    assert (rows["bad_bob.py"]["auto_total"], rows["bad_bob.py"]["total"]) == ("17", "18")
+    assert (rows["carol.zip"]["hand_total"], rows["carol.zip"]["total"]) == ("0", "19")
+    report = (out / batch.REPORT).read_text(encoding="utf-8")
+    assert "## Written problems (graded by hand)" in report
+    assert "| 4b | Problem 4(b): sentiment analysis with a CNN? | 1 | 1/3 | 0.50 |" in report
+    assert "by hand 1.17 / 4, total 19.50 / 23" in report
+    assert "7 written answers have no hand score yet" in report
+
+
+def test_without_hand_scores_grades_csv_is_unchanged(tmp_path: Path) -> None:
+    """Without --hand-scores, is grades.csv's header the plain one?"""
+    folder = make_class(tmp_path / "class", ["alice"])
+    batch.run(folder, tmp_path / "g", jobs=1, progress=False, grade_function=fake_grade)
+    with open(tmp_path / "g" / batch.GRADES, newline="", encoding="utf-8") as stream:
+        assert next(csv.reader(stream)) == ["submission", "total", *CODE_IDS, "students"]

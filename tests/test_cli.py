@@ -6,23 +6,27 @@ error, 3 for a grader fault; every requested output exists whatever happened.
 
 from __future__ import annotations
 
-import base64
 import json
 import os
+import re
+import shlex
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+import yaml
 
-from grader import cli, grading
+from grader import cli, grading, reports
 from grader.outcomes import TestOutcome
 from grader.problems import DEFAULT_PATH, load
 from grader.scoring import Results, score
+from tests import reporter
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBLEMS = load(DEFAULT_PATH)
+RUNNERS = ",".join(name for name, _ in reports.classroom_runners(PROBLEMS))
 
 
 def fake_results(passed: bool) -> Results:
@@ -61,9 +65,12 @@ def check_outputs(folder: Path, fault: bool) -> None:
     document = json.loads((folder / "results.json").read_text())
     assert ("grader_error" in document["extra_data"]) == fault
     ET.parse(folder / "junit.xml")
-    payload = json.loads(base64.b64decode((folder / "classroom.b64").read_text().strip()))
-    assert isinstance(payload["tests"], list)
-    assert (payload["status"] == "error") == fault
+    env = reporter.parse_env((folder / "classroom.env").read_text())
+    if env or not fault:  # empty only when problems.yaml itself could not be read
+        seen = reporter.report(env, RUNNERS)
+        assert seen.max_points == 19
+        statuses = {reporter.payload(env, runner)["status"] for runner in RUNNERS.split(",")}
+        assert (statuses == {"error"}) == fault
     assert "Tutorial 9" in (folder / "summary.md").read_text(encoding="utf-8")
 
 
@@ -71,7 +78,7 @@ def all_formats(folder: Path) -> list[str]:
     return [
         "--out", str(folder / "results.json"),
         "--format", f"junit={folder / 'junit.xml'}",
-        "--format", f"classroom={folder / 'classroom.b64'}",
+        "--format", f"classroom={folder / 'classroom.env'}",
         "--format", f"markdown={folder / 'summary.md'}",
     ]  # fmt: skip
 
@@ -116,6 +123,45 @@ def test_fail_under(
     assert out.is_file()  # written whatever the score
 
 
+def test_fail_under_still_writes_every_output_for_the_reporter(
+    graded, submission: Path, tmp_path: Path
+) -> None:  # noqa: ANN001
+    """Below --fail-under (exit 1), is every output written, the reporter's runners complete?"""
+    graded[0] = False
+    assert cli.main(["grade", str(submission), *all_formats(tmp_path), "--fail-under", "50%"]) == 1
+    check_outputs(tmp_path, fault=False)
+    seen = reporter.report(reporter.parse_env((tmp_path / "classroom.env").read_text()), RUNNERS)
+    assert seen.points == 0 and seen.failed
+
+
+def readme_workflow_snippet() -> list[dict]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    (block,) = [b for b in re.findall(r"```yaml\n(.*?)```", text, re.S) if "grading-reporter" in b]
+    return yaml.safe_load(block)
+
+
+def test_readme_classroom_snippet_reports_below_fail_under(
+    graded, submission: Path, tmp_path: Path, monkeypatch
+) -> None:  # noqa: ANN001
+    """Run the README's steps: below --fail-under, does the reporter still get every runner?"""
+    grade_step, report_step = readme_workflow_snippet()
+    assert report_step["if"] == "always()"
+    assert report_step["with"]["runners"] == RUNNERS
+    github_env = tmp_path / "github_env"
+    github_env.write_text("")
+    summary = tmp_path / "step_summary"
+    for name, value in (("GITHUB_ENV", github_env), ("GITHUB_STEP_SUMMARY", summary)):
+        monkeypatch.setenv(name, str(value))
+    monkeypatch.chdir(tmp_path)
+    argv = shlex.split(os.path.expandvars(grade_step["run"]))
+    assert argv[:4] == ["python", "-m", "grader", "grade"]
+    graded[0] = False
+    assert cli.main(["grade", str(submission), *argv[5:]]) == 1
+    seen = reporter.report(reporter.parse_env(github_env.read_text()), RUNNERS)
+    assert seen.points == 0 and seen.max_points == 19 and seen.failed
+    assert "Tutorial 9" in summary.read_text(encoding="utf-8")
+
+
 def test_grader_fault_writes_fault_documents(monkeypatch, submission: Path, tmp_path: Path) -> None:  # noqa: ANN001, E501
     """Does a grader crash exit 3 and still leave every requested output?"""
 
@@ -131,6 +177,44 @@ def test_missing_submission_is_a_usage_error(tmp_path: Path) -> None:
     """Does a missing submission exit 2, with fault documents written?"""
     assert cli.main(["grade", str(tmp_path / "nope"), *all_formats(tmp_path)]) == 2
     check_outputs(tmp_path, fault=True)
+
+
+@pytest.mark.parametrize("fmt", ["--out", "junit", "markdown"])
+def test_output_in_a_missing_folder_is_a_usage_error_before_grading(
+    fmt: str, submission: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:  # noqa: ANN001
+    """Does an output in a folder that does not exist exit 2 at once, without grading?"""
+    calls: list[Path] = []
+    monkeypatch.setattr(grading, "grade", lambda path, problems: calls.append(path))
+    target = tmp_path / "no-such-folder" / "out.txt"
+    option = ["--out", str(target)] if fmt == "--out" else ["--format", f"{fmt}={target}"]
+    assert cli.main(["grade", str(submission), *option]) == 2
+    assert calls == []
+    err = capsys.readouterr().err
+    assert "does not exist" in err and str(target.parent) in err
+    assert "Traceback" not in err
+    assert not target.parent.exists()  # not created either
+
+
+def test_output_that_is_a_folder_is_a_usage_error(
+    graded, submission: Path, tmp_path: Path, capsys
+) -> None:  # noqa: ANN001
+    """Is a folder given as the output path refused before grading, with exit 2?"""
+    assert cli.main(["grade", str(submission), "--out", str(tmp_path)]) == 2
+    assert "is a folder" in capsys.readouterr().err
+
+
+def test_unexpected_error_is_a_grader_fault(
+    graded, submission: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:  # noqa: ANN001
+    """Does an error outside grading itself (here: writing an output) exit 3, never 1?"""
+
+    def broken(document: dict, path: Path) -> None:
+        raise PermissionError("read-only file system")
+
+    monkeypatch.setattr(cli.gradescope, "write", broken)
+    assert cli.main(["grade", str(submission), "--out", str(tmp_path / "r.json")]) == 3
+    assert "read-only file system" in capsys.readouterr().err
 
 
 def test_broken_problems_file(tmp_path: Path, submission: Path) -> None:
@@ -217,8 +301,49 @@ def test_grade_end_to_end_in_every_format(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
     check_outputs(tmp_path, fault=False)
     assert json.loads((tmp_path / "results.json").read_text())["score"] == 19
-    payload = json.loads(base64.b64decode((tmp_path / "classroom.b64").read_text()))
-    assert payload["status"] == "pass" and sum(t["score"] for t in payload["tests"]) == 19
+    seen = reporter.report(reporter.parse_env((tmp_path / "classroom.env").read_text()), RUNNERS)
+    assert not seen.failed and seen.points == pytest.approx(19) and seen.max_points == 19
+
+
+def test_answers_command(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    """Does `answers` write the pages and hand-scores.csv, and say what is missing?"""
+    folder = tmp_path / "class"
+    (folder / "alice").mkdir(parents=True)
+    (folder / "alice" / "answers.md").write_text("## 4b\nYes.\n")
+    (folder / "bob.py").write_text("x = 1\n")
+    out = tmp_path / "answers"
+    assert cli.main(["answers", str(folder), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "4b 1/2" in printed and "4c 0/2" in printed and "hand-scores.csv" in printed
+    assert (out / "4b.html").is_file() and (out / "hand-scores.csv").is_file()
+    assert cli.main(["answers", str(folder / "bob.py"), "--out", str(out)]) == 2
+
+
+def test_answers_refuses_to_overwrite_a_broken_hand_scores_file(tmp_path: Path, capsys) -> None:  # noqa: ANN001, E501
+    """Is an unreadable existing hand-scores.csv a usage error, the file left as it was?"""
+    folder = tmp_path / "class"
+    folder.mkdir()
+    out = tmp_path / "answers"
+    out.mkdir()
+    (out / "hand-scores.csv").write_text("submission,4b\nalice,9\n")
+    assert cli.main(["answers", str(folder), "--out", str(out)]) == 2
+    assert "outside 0..1" in capsys.readouterr().err
+    assert (out / "hand-scores.csv").read_text() == "submission,4b\nalice,9\n"
+
+
+def test_batch_checks_hand_scores_before_grading(tmp_path: Path, monkeypatch, capsys) -> None:  # noqa: ANN001, E501
+    """Is a bad hand-scores file a usage error (exit 2) naming row and column, with no grading?"""
+    from grader import batch
+
+    folder = tmp_path / "class"
+    (folder / "alice").mkdir(parents=True)
+    scores = tmp_path / "hand.csv"
+    scores.write_text("submission,4b (max 1)\nalicia,1\n")
+    monkeypatch.setattr(batch, "run", lambda *a, **k: pytest.fail("graded anyway"))
+    argv = ["batch", str(folder), "--out", str(tmp_path / "g"), "--hand-scores", str(scores)]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"{scores}, row 2, column 'submission': 'alicia' is not a submission" in err
 
 
 def test_the_table_ends_with_the_submissions_messages() -> None:

@@ -5,6 +5,7 @@ the submission limit.
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import os
@@ -19,8 +20,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from grader import release, stubs
+from grader import release, reports, stubs
 from grader.problems import DEFAULT_PATH, MODULES, load
+from tests import reporter
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBLEMS = load(DEFAULT_PATH)
@@ -336,19 +338,82 @@ def test_student_bundle_contents(student_zip: Path) -> None:
     readme = texts[prefix + "README.md"]
     assert "python -m pytest" in readme and "Submit" in readme
     workflow = yaml.safe_load(io.StringIO(texts[prefix + ".github/workflows/classroom.yml"]))
+    check_classroom_workflow(workflow)
+
+
+def check_classroom_workflow(workflow: dict) -> None:
+    """One command-grader step per code problem named by its command, then the reporter."""
+    # `on:` is a mapping (actionlint flags the list form); PyYAML reads the key `on` as True.
+    assert set(workflow[True]) == {"push", "repository_dispatch", "workflow_dispatch"}
     steps = workflow["jobs"]["run-autograding-tests"]["steps"]
     graders = [s for s in steps if "autograding-command-grader" in s.get("uses", "")]
-    reporter = steps[-1]
-    runners = reporter["with"]["runners"].split(",")
-    assert [s["id"] for s in graders] == runners
-    assert all(re.fullmatch(r"[a-zA-Z0-9]+", r) for r in runners)  # what the reporter accepts
-    for step in graders:
-        assert reporter["env"][f"{step['id'].upper()}_RESULTS"] == (
+    reporter_step = steps[-1]
+    assert "autograding-grading-reporter" in reporter_step["uses"]
+    runners = reporter_step["with"]["runners"]
+    assert [s["id"] for s in graders] == runners.split(",")
+    assert [(s["id"], s["name"]) for s in graders] == [
+        (runner, f"problem {problem}") for runner, problem in reports.classroom_runners(PROBLEMS)
+    ]
+    points = {p.id: p.points for p in PROBLEMS.problems}
+    env = {}
+    for step, (_, problem) in zip(graders, reports.classroom_runners(PROBLEMS), strict=True):
+        assert reporter_step["env"][f"{step['id'].upper()}_RESULTS"] == (
             "${{steps." + step["id"] + ".outputs.result}}"
         )
-        assert re.fullmatch(r"python -m pytest -q grader/cases/public/test_\w+\.py",
-                            step["with"]["command"])  # fmt: skip
-    assert sum(s["with"]["max-score"] for s in graders) == 19
+        command = step["with"]["command"]
+        assert command == step["with"]["test-name"] == release.public_check_command(problem)
+        assert step["with"]["max-score"] == points[problem]
+        # what the command grader outputs when the command exits 0
+        env[f"{step['id'].upper()}_RESULTS"] = command_grader_result(step, "pass")
+    seen = reporter.report(env, runners)
+    assert seen.points == sum(seen.logged.values()) == seen.max_points == 19
+    assert not seen.failed
+
+
+def command_grader_result(step: dict, status: str) -> str:
+    """autograding-command-grader's `result` output for `step` (see tests/reporter.py)."""
+    maximum = int(step["with"]["max-score"])
+    payload = {
+        "version": 1,
+        "status": status,
+        "max_score": maximum,
+        "tests": [
+            {
+                "name": step["with"]["test-name"],
+                "status": status,
+                "score": maximum if status == "pass" else 0,
+                "message": "",
+                "test_code": step["with"]["command"],
+                "filename": "",
+                "line_no": 0,
+                "duration": 1,
+            }
+        ],
+    }
+    return base64.b64encode(json.dumps(payload).encode()).decode()
+
+
+@pytest.mark.slow
+def test_classroom_step_commands_run_one_problem_in_the_bundle(
+    student_zip: Path, tmp_path: Path
+) -> None:
+    """Does each step's command, run in the unzipped bundle, run only its problem's cases?"""
+    bundle = unzip(student_zip, tmp_path)
+    for module in MODULES:  # a correct submission, where a student keeps it
+        shutil.copy(SOLUTIONS / f"{module}.py", bundle / "exercises")
+    (bundle / "exercises" / "activations.py").write_text("")  # 3 and softmax now fail
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "TUTORIAL9_"))}
+    env.update(PYTHONPATH="", PYTHONDONTWRITEBYTECODE="1")
+    for runner, problem in reports.classroom_runners(PROBLEMS):
+        command = release.public_check_command(problem).split()
+        assert command[:3] == ["python", "-m", "pytest"]
+        run = subprocess.run(
+            [sys.executable, *command[1:], "-p", "no:cacheprovider"],
+            cwd=bundle, env=env, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        failing = problem in ("3", "softmax")
+        assert run.returncode == (1 if failing else 0), (runner, run.stdout[-2000:])
+        assert re.search(r"\d+ deselected", run.stdout), run.stdout[-500:]
 
 
 # ----------------------------------------------------------------------- Submission limit

@@ -2,15 +2,13 @@
 
 - junit: the xunit2 schema pytest validates its own reports with (junit-10.xsd): the elements
   and attributes each element may have, the required ones, and the time pattern;
-- classroom: what autograding-grading-reporter decodes (base64 JSON: version, status,
-  max_score, tests[] with name, status, score, message), whole points, a tests list always;
+- classroom: what autograding-grading-reporter decodes and adds up (tests/reporter.py, read
+  from its source): one runner per problem, whole max_score, the same total as our score;
 - markdown: under GitHub's 1 MiB step-summary limit whatever the messages hold.
 """
 
 from __future__ import annotations
 
-import base64
-import json
 import random
 import re
 import xml.etree.ElementTree as ET
@@ -21,6 +19,7 @@ from grader import reports
 from grader.outcomes import TestOutcome
 from grader.problems import DEFAULT_PATH, load
 from grader.scoring import Results, score
+from tests import reporter
 
 PROBLEMS = load(DEFAULT_PATH)
 CODE = [p for p in PROBLEMS.problems if p.graded]
@@ -178,70 +177,93 @@ def test_junit_fault_is_xunit2() -> None:
 # ---------------------------------------------------------------------------- Classroom
 
 
-def decode(text: str) -> dict:
-    payload = json.loads(base64.b64decode(text.strip(), validate=True).decode("utf-8"))
-    assert isinstance(payload["version"], int)
-    assert payload["status"] in ("pass", "fail", "error")
-    assert isinstance(payload["max_score"], int)
-    assert isinstance(payload["tests"], list)
-    for test in payload["tests"]:
-        assert {"name", "status", "score", "message"} <= set(test)
-        assert test["status"] in ("pass", "fail", "error")
-        assert isinstance(test["score"], int) and not isinstance(test["score"], bool)
-        assert isinstance(test["name"], str) and isinstance(test["message"], str)
-    return payload
+RUNNERS = ",".join(name for name, _ in reports.classroom_runners(PROBLEMS))
+
+
+def classroom_report(text: str) -> reporter.Report:
+    """The reporter's view of our `$GITHUB_ENV` lines, every runner named in problems order."""
+    assert re.fullmatch(r"([A-Z0-9]+_RESULTS=[A-Za-z0-9+/]*=*\n)*", text), text[:200]
+    return reporter.report(reporter.parse_env(text), RUNNERS)
+
+
+def test_classroom_runners_are_named_as_the_reporter_accepts() -> None:
+    """Is there one runner per code problem, letters and digits only, distinct?"""
+    runners = reports.classroom_runners(PROBLEMS)
+    assert [problem for _, problem in runners] == [p.id for p in CODE]
+    assert reporter.RUNNERS.match(RUNNERS)
+    assert dict(runners)["p1a"] == "1a" and dict(runners)["prnnforward"] == "rnn-forward"
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_classroom_payload_shape(case: str) -> None:
-    """Does the base64 decode to the reporter's shape, one test per code problem?"""
+def test_classroom_output_has_the_reporters_structure(case: str) -> None:
+    """Does every runner decode to the reporter's shape, one test per grading case?"""
     results = CASES[case]()
-    payload = decode(reports.classroom(results))
-    assert len(payload["tests"]) == len(CODE)
-    assert payload["max_score"] == 19
-    statuses = {t["status"] for t in payload["tests"]}
-    expected = "error" if "error" in statuses else ("fail" if "fail" in statuses else "pass")
-    assert payload["status"] == expected
+    env = reporter.parse_env(reports.classroom(results))
+    assert sorted(env) == sorted(f"{name.upper()}_RESULTS" for name in RUNNERS.split(","))
+    for (name, _), problem in zip(
+        reports.classroom_runners(PROBLEMS), results.problems, strict=True
+    ):
+        data = reporter.payload(env, name)
+        assert data["max_score"] == problem.max_score
+        assert len(data["tests"]) == max(len(problem.tests), 1)
+        statuses = {t["status"] for t in data["tests"]}
+        expected = "error" if "error" in statuses else ("fail" if "fail" in statuses else "pass")
+        assert data["status"] == expected
 
 
 @pytest.mark.parametrize("seed", range(12))
-def test_classroom_whole_points_add_up(seed: int) -> None:
-    """Do whole points add up to the rounded total, never above a problem's maximum?"""
+def test_classroom_reporter_arithmetic_gives_our_scores(seed: int) -> None:
+    """Do the reporter's logged points and its Classroom points both equal our score?"""
     rng = random.Random(seed)
-    outcomes = [outcome(p.id, rng.random() < 0.6) for p in CODE for _ in range(rng.randint(1, 7))]
+    outcomes = [outcome(p.id, rng.random() < 0.6) for p in CODE for _ in range(rng.randint(1, 13))]
     results = make_results(outcomes)
-    payload = reports.classroom_payload(results)
-    scores = [t["score"] for t in payload["tests"]]
-    assert sum(scores) == int(results.score + 0.5 + 1e-9)
-    for test, problem in zip(payload["tests"], results.problems, strict=True):
-        assert 0 <= test["score"] <= problem.max_score
-        full = all(t.outcome.passed for t in problem.tests)
-        assert (test["status"] == "pass") == full
-        if full:
-            assert test["score"] == problem.max_score
+    seen = classroom_report(reports.classroom(results))
+    for (name, _), problem in zip(
+        reports.classroom_runners(PROBLEMS), results.problems, strict=True
+    ):
+        # The reporter logs passed / total x points; our shares are apportioned at 4 decimals.
+        assert seen.logged[name] == pytest.approx(problem.score, abs=1e-4 * len(problem.tests))
+        assert seen.maxima[name] == problem.max_score
+    assert sum(seen.logged.values()) == pytest.approx(results.score, abs=1e-3)
+    assert seen.points == pytest.approx(results.score, abs=1e-3)
+    assert seen.max_points == results.max_score == 19
+    assert seen.failed == (results.score < results.max_score)
 
 
-def test_classroom_fault_keeps_a_tests_list() -> None:
-    """Does a grader fault still give every problem as an errored test, worth 0?"""
-    payload = decode(reports.classroom_fault("timed out", PROBLEMS))
-    assert payload["status"] == "error"
-    assert [t["score"] for t in payload["tests"]] == [0] * len(CODE)
-    assert payload["max_score"] == 19
-    assert decode(reports.classroom_fault("no problems file", None))["tests"] == []
+def test_classroom_partial_credit_is_not_rounded() -> None:
+    """Is 1a with 3 of 10 cases worth 0.6 to the reporter, not 0 or 1 (the old rounding)?"""
+    outcomes = [outcome("1a", k < 3) for k in range(10)]
+    outcomes += [outcome(p.id, True) for p in CODE if p.id != "1a"]
+    seen = classroom_report(reports.classroom(make_results(outcomes)))
+    assert seen.logged["p1a"] == pytest.approx(0.6)
+    assert seen.points == pytest.approx(17.6)
+
+
+def test_classroom_hidden_case_messages_say_so() -> None:
+    """Does a failed hidden case's message start with "(hidden case)", and a pass say nothing?"""
+    results = mixed()
+    data = reporter.payload(reporter.parse_env(reports.classroom(results)), "p1b")
+    assert any(t["message"].startswith("(hidden case) ") for t in data["tests"])
+    assert all(t["message"] == "" for t in data["tests"] if t["status"] == "pass")
+
+
+def test_classroom_fault_keeps_every_runner() -> None:
+    """Does a grader fault still give every runner, errored and worth 0, so the reporter runs?"""
+    seen = classroom_report(reports.classroom_fault("timed out", PROBLEMS))
+    assert seen.points == 0 and seen.max_points == 19 and seen.failed
+    assert reports.classroom_fault("no problems file", None) == ""
 
 
 @pytest.mark.parametrize(
-    ("values", "total", "expected"),
-    [
-        ([1.3333, 0.6667], 2, [1, 1]),
-        ([0.5, 0.5, 0.5], 2, [1, 1, 0]),
-        ([2.0, 1.0], 3, [2, 1]),
-        ([0.2, 0.2, 0.2], 0, [0, 0, 0]),
-    ],
+    ("points", "factor"), [([2, 1, 2], 1), ([0.5, 1], 10), ([0.25, 2], 100), ([1 / 3], None)]
 )
-def test_apportion(values: list[float], total: int, expected: list[int]) -> None:
-    """Does largest-remainder rounding give the expected whole numbers?"""
-    assert reports._apportion(values, total) == expected
+def test_classroom_scale(points: list[float], factor: int | None) -> None:
+    """Are points scaled by the smallest power of ten that makes them whole (max 4 decimals)?"""
+    if factor is None:
+        with pytest.raises(ValueError, match="4 decimals"):
+            reports.classroom_scale(points)
+    else:
+        assert reports.classroom_scale(points) == factor
 
 
 # ----------------------------------------------------------------------------- Markdown
@@ -271,6 +293,29 @@ def test_markdown_stays_under_one_mebibyte() -> None:
 def test_markdown_fences_survive_backticks() -> None:
     """Can a message full of backticks not close its code block early?"""
     results = make_results([outcome("1a", False, message="a ```` b")])
+    text = reports.markdown(results)
+    assert "`````text\na ```` b\n`````" in text
+
+
+CONTROL = "".join(map(chr, [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, 0x85, 0x9B]))
+
+
+def test_markdown_strips_control_characters() -> None:
+    """Are NUL, BEL, ESC, DEL and C1 controls dropped from messages, names and intake notes?"""
+    noisy = f"bad\x00 value\x07 here\x1b[31m red{CONTROL}"
+    results = make_results(
+        [outcome("1a", False, message=f"{noisy}\r\nnext line", name=f"case{noisy}")],
+        messages=(f"note{noisy}",),
+    )
+    text = reports.markdown(results)
+    assert not set(CONTROL + "\r") & set(text)
+    assert "bad value here[31m red\nnext line" in text
+    assert not set(CONTROL) & set(reports.markdown_fault(f"boom{CONTROL}"))
+
+
+def test_markdown_control_characters_cannot_join_backtick_runs() -> None:
+    """Is a message cleaned before fencing, so `\x00` between backticks cannot close it?"""
+    results = make_results([outcome("1a", False, message="a ``\x00`` b")])
     text = reports.markdown(results)
     assert "`````text\na ```` b\n`````" in text
 

@@ -4,6 +4,7 @@ Students run the public cases on their own code with plain pytest, and instructo
 them against the reference solutions or the stubs:
 
     TUTORIAL9_SUBMISSION=solutions python -m pytest grader/cases
+    python -m pytest grader/cases/public --problem 1a     # one problem's public cases
 
 The grader never reads this file (it runs pytest with --noconftest and its own plugin, which
 provides the same two fixtures with the student's code in a sandbox).
@@ -27,10 +28,37 @@ ROOT = Path(__file__).resolve().parents[2]
 SUBMISSION_ENV = "TUTORIAL9_SUBMISSION"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--problem", action="append", default=[], metavar="ID",
+        help="run only the cases of problem ID (repeatable), e.g. --problem 1a",
+    )  # fmt: skip
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "problem(id): the problems.yaml problem a grading case belongs to"
     )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep only the cases of the problems given with --problem."""
+    wanted = config.getoption("problem")
+    if not wanted:
+        return
+    known = [p.id for p in load(ROOT / "problems.yaml").problems if p.graded]
+    unknown = [w for w in wanted if w not in known]
+    if unknown:
+        raise pytest.UsageError(
+            f"--problem {unknown[0]}: not a code problem (choose from {', '.join(known)})"
+        )
+    keep, drop = [], []
+    for item in items:
+        marks = [m.args[0] for m in item.iter_markers("problem") if m.args]
+        (keep if set(marks) & set(wanted) else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 class _Module:
