@@ -1,0 +1,1 @@
+"""Reference solutions of the attention exercise set (examples/attention/problems.yaml)."""
