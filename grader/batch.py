@@ -204,7 +204,8 @@ def _grade_entry(entry: Entry, digest: str, results_path: str) -> dict[str, Any]
             if "grade" in _worker:
                 results = _worker["grade"](entry.path, problems)
             else:
-                results = grade(entry.path, problems, template=_worker.get("template"))
+                template = _worker.get("template")
+                results = grade(entry.path, problems, template=template, trust=_worker["trust"])
         if interrupted:  # pytest turns Ctrl-C into an exit status: stop, do not record a 0
             raise KeyboardInterrupt
     except Exception as exc:  # noqa: BLE001  (one fault must not stop the class)
@@ -287,6 +288,7 @@ def run(
     progress: bool = True,
     problems: ProblemSet | None = None,
     grade_function: Callable[..., Any] | None = None,
+    trust: bool = False,
 ) -> Summary:
     """Grade every submission in `submissions` into `out` (see the module docstring).
 
@@ -298,8 +300,17 @@ def run(
         progress: show a progress bar (tqdm when installed, else a line per submission).
         problems: the problem set (default: the repository's problems.yaml).
         grade_function: replaces grader.grading.grade (for tests).
+        trust: grade even where no sandbox level is safe (--unsafe-trust-submissions).
+
+    Raises:
+        SandboxUnavailable: before grading anything, where no sandbox level is safe and
+            `trust` is not given.
     """
     problems = problems or load(DEFAULT_PATH)
+    if grade_function is None:
+        from grader.sandbox import probe, require
+
+        require(probe(), trust)
     out = Path(out)
     (out / "results").mkdir(parents=True, exist_ok=True)
     entries, notes = discover(Path(submissions))
@@ -327,7 +338,7 @@ def run(
 
     code_ids = [p.id for p in problems.problems if p.graded]
     _write_grades(out / GRADES, code_ids, [records[e.name] for e in entries if e.name in records])
-    _worker.update(problems=problems, fingerprint=fingerprint, out=str(out))
+    _worker.update(problems=problems, fingerprint=fingerprint, out=str(out), trust=trust)
     if grade_function is not None:
         _worker["grade"] = grade_function
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
