@@ -59,8 +59,9 @@ def handled_fs(version: int) -> int:
 def restrict(read: Iterable[str], write: Iterable[str], devices: Iterable[str] = ()) -> int:
     """Fence this process (and its future children) for good; returns the ABI applied.
 
-    Paths that do not exist are skipped. Needs PR_SET_NO_NEW_PRIVS (or CAP_SYS_ADMIN).
-    Raises OSError when Landlock is unavailable or a call fails.
+    Paths that do not exist, or that this process cannot open, are skipped. Needs
+    PR_SET_NO_NEW_PRIVS (or CAP_SYS_ADMIN). Raises OSError when Landlock is unavailable or a
+    call fails.
     """
     version = abi()
     if version < 1:
@@ -87,7 +88,7 @@ def restrict(read: Iterable[str], write: Iterable[str], devices: Iterable[str] =
 def _allow(ruleset: int, path: str, rights: int) -> None:
     try:
         fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
-    except FileNotFoundError:
+    except (FileNotFoundError, PermissionError):  # nothing there this process could use
         return
     try:
         if not stat.S_ISDIR(os.fstat(fd).st_mode):

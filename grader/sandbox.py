@@ -278,7 +278,8 @@ class Sandbox:
             "mounts": isolation.namespaces,
             "hide": hidden,
             "reach": _interpreter_dirs(),
-            "read": _readable([*SYSTEM_DIRS, *_interpreter_dirs()], hidden, isolation),
+            "read": _readable([*SYSTEM_DIRS, *_interpreter_dirs()], hidden, isolation)
+            + self._proc_view(),
             "landlock": isolation.landlock > 0,
             "seccomp": isolation.seccomp,
             "uid": self.uid,
@@ -491,6 +492,11 @@ class Sandbox:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
             time.sleep(0.01)
+
+    def _proc_view(self) -> list[str]:
+        """/proc, where what it shows is the sandbox's own (a pid namespace) or guarded by
+        permissions (a user of its own); never where the worker shares the grader's uid."""
+        return ["/proc"] if self.isolation.namespaces or self.uid is not None else []
 
     def _make_workspace(self) -> Path:
         """root/runtime (the worker's code), root/logs and root/work (the student's modules).

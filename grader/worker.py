@@ -125,8 +125,10 @@ def _guard(config: dict[str, Any], fds: list[int] | None, runtime: str) -> None:
             config["requests"], config["replies"] = fds[0], fds[1]
         try:
             run(config, runtime)
-        finally:
-            os._exit(0)
+        except BaseException:  # noqa: BLE001  (confinement failed: say why, in the log)
+            traceback.print_exc()
+            os._exit(1)
+        os._exit(0)
     for fd in fds or (config["requests"], config["replies"]):
         os.close(fd)
     _, status = os.waitpid(worker, 0)
