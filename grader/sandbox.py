@@ -431,12 +431,12 @@ class Sandbox:
         """Kill the worker and everything it started; returns its exit status if known."""
         if self._proc is None and not self._guard:
             return None
-        for fd in (self._requests, self._replies):
-            os.close(fd)
         code = None
         guard = self._proc.pid if self._proc is not None else self._guard_pid()
         if not self.isolation.namespaces:  # no pid namespace: the guard's subtree, first
             self._seen |= _kill_tree(guard)
+        for fd in (self._requests, self._replies):
+            os.close(fd)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(guard, signal.SIGKILL)  # the guard leads its own session
         if self._proc is not None:
@@ -582,19 +582,21 @@ def memory_ceiling() -> int:
     return max(limit - GRADER_RESERVE, MIN_WORKER_MEMORY)
 
 
-def _cgroup_memory_limit() -> int | None:
+def _cgroup_memory_limit(
+    own: Path = Path("/proc/self/cgroup"), mounted: Path = Path("/sys/fs/cgroup")
+) -> int | None:
     """The smallest memory limit on the way from this process's cgroup up to the root."""
     try:
-        lines = Path("/proc/self/cgroup").read_text(encoding="utf-8").splitlines()
+        lines = own.read_text(encoding="utf-8").splitlines()
     except OSError:
         return None
     files = []
     for line in lines:
         _, controllers, path = line.split(":", 2)
         if controllers == "":  # cgroup v2
-            base, name = Path("/sys/fs/cgroup"), "memory.max"
+            base, name = mounted, "memory.max"
         elif "memory" in controllers.split(","):
-            base, name = Path("/sys/fs/cgroup/memory"), "memory.limit_in_bytes"
+            base, name = mounted / "memory", "memory.limit_in_bytes"
         else:
             continue
         folder = base / path.lstrip("/")

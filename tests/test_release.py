@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from grader import release, stubs
+from grader import release, sandbox, stubs
 from grader.problems import DEFAULT_PATH, MODULES, load
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -175,7 +175,7 @@ def test_gradescope_end_to_end(autograder_zip: Path, tmp_path: Path, kind: str) 
     if kind == "grader-crash":
         assert document["score"] == 0 and "did not finish" in document["output"]
         return
-    assert document["extra_data"]["sandbox"]["level"] in ("full", "user", "namespaces", "process")
+    assert document["extra_data"]["sandbox"]["level"] in sandbox.LEVELS
     scores = {t["number"]: t["score"] for t in document["tests"]}
     assert document["tests"] and all(isinstance(s, float) for s in scores.values())
     if kind == "correct":
