@@ -9,17 +9,22 @@ What crosses: requests (module, function name, arguments) go in and replies come
 What is hidden: the worker runs `python -I` with a clean environment (single-threaded BLAS,
     MPLBACKEND=Agg, HOME and TMPDIR in its own directory), stdin closed, stdout and stderr
     captured to capped files. As root it runs as an unprivileged user of its own (concurrent
-    sandboxes never share one) and, where the kernel allows it, in new pid, mount and network
-    namespaces, inside a file system built for it: system directories and the interpreter
-    read-only, its workspace, a private /tmp and /dev, nothing else (see grader/confine.py).
-    Without root it uses an unprivileged user namespace for the same view where it can.
-What is limited: address space (problems.yaml `memory`), CPU time (the budget), file size
-    (so output: a flood is dropped past the cap), open files, and as the sandbox user the
-    number of processes.
+    sandboxes never share one) and, where the kernel allows it, in new pid, mount, IPC and
+    network namespaces, inside a file system built for it: system directories and the
+    interpreter read-only, a copy of its modules on a small tmpfs, a private /tmp and /dev,
+    nothing else (see grader/confine.py). Without root it uses an unprivileged user namespace
+    for the same view where it can. At every level it holds no capability, cannot gain any
+    (NO_NEW_PRIVS), is fenced by Landlock where the kernel has it, and runs under a seccomp
+    filter. Where nothing keeps student code from the references, `require` refuses.
+What is limited: address space (problems.yaml `memory`, below the cgroup's memory limit), CPU
+    time (the budget), file size (so output: a flood is dropped past the cap), open files,
+    the number of processes, and with namespaces the workspace's size and inodes.
 On timeout or crash: the whole process tree is killed with SIGKILL (the process group, the
-    pid namespace, and every process of the sandbox user), then a fresh worker is started on
-    the next request. Each request is acknowledged with its nonce before student code runs,
-    so a worker that died after an earlier reply is replaced without blaming this call.
+    pid namespace or, without one, every descendant of the guard that adopts orphans, and
+    every process of the sandbox user), then a fresh worker is started on the next request.
+    Each request is acknowledged with its nonce before student code runs, so a worker that
+    died after an earlier reply is replaced without blaming this call. The worker's code
+    lives where no sandbox process can write, so a new worker runs only the grader's code.
     `close` kills everything and verifies that no sandbox process is left.
 The level actually reached is reported by `probe()` and recorded in results.json.
 """

@@ -106,6 +106,8 @@ def test_setup_sh_dry_run(autograder_zip: Path, tmp_path: Path) -> None:
             in run.stdout
         )  # noqa: E501
     assert not release.VENV.startswith("/autograder")
+    assert f"+ runuser -u {release.SANDBOX_USER} -- {release.VENV}/bin/python -I" in run.stdout
+    assert "+ chmod o+x /opt\n" in run.stdout or not release.VENV.startswith("/opt/")
 
 
 def hostile_conv(root: Path) -> str:
