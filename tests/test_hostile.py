@@ -604,7 +604,10 @@ def test_killing_the_parent_and_everyone_else(world: World, honest_cases, tmp_pa
     survives and writes the honest results."""
     folder = submission(tmp_path / "sub", "activations", KILLERS)
     graded = grade_cli(folder, tmp_path / "results.json")
-    assert_graded(graded, frozenset({"activations.relu"}), world, honest_cases)
+    # kill(0) reaches the worker itself, unless it is the init of a pid namespace (immune to
+    # its own SIGKILL): without one the import is a crash that costs the whole module.
+    broken = frozenset({"activations.relu"}) if ISOLATION.namespaces else targets("activations")
+    assert_graded(graded, broken, world, honest_cases)
 
 
 DAEMONS = r"""
