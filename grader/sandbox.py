@@ -167,7 +167,8 @@ def _probe() -> Isolation:
                 return Isolation("full", _sandbox_uid(), True, prefix, tuple(notes), **fences)
             notes.append("not root: student code runs as the grading user, in a user namespace")
             return Isolation("namespaces", None, True, prefix, tuple(notes), **fences)
-        notes.append("namespaces unavailable: " + probe_run.stderr.decode(errors="replace")[:200])
+        why = probe_run.stderr.decode(errors="replace").strip()[:200]
+        notes.append(f"namespaces unavailable: {why}")
     else:
         notes.append("namespaces unavailable: no unshare command")
     if root:

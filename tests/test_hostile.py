@@ -62,10 +62,6 @@ needs_safe_level = pytest.mark.skipif(
     not ISOLATION.safe,
     reason=f"the grader refuses to run here: no safe sandbox level ({'; '.join(ISOLATION.notes)})",
 )
-needs_namespaces = pytest.mark.skipif(
-    not ISOLATION.namespaces,
-    reason=f"needs mount namespaces to hide the reference ({'; '.join(ISOLATION.notes)})",
-)
 
 TOP_KEYS = {
     "score", "execution_time", "output", "output_format", "test_output_format",
@@ -1345,7 +1341,7 @@ def conv2d(image, kernel, stride=1, padding=0):
 """
 
 
-@needs_namespaces
+@needs_safe_level
 def test_reference_cases_and_grader_secrets_are_out_of_reach(
     world: World, honest_cases, tmp_path: Path
 ) -> None:
@@ -1426,7 +1422,7 @@ def conv2d(image, kernel, stride=1, padding=0):
 """
 
 
-@needs_namespaces
+@needs_safe_level
 def test_the_checkout_around_the_reference_does_not_leak_it(
     grade_api, world: World, honest_cases, tmp_path: Path
 ) -> None:
