@@ -221,3 +221,52 @@ def test_grade_end_to_end_in_every_format(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "results.json").read_text())["score"] == 19
     payload = json.loads(base64.b64decode((tmp_path / "classroom.b64").read_text()))
     assert payload["status"] == "pass" and sum(t["score"] for t in payload["tests"]) == 19
+
+
+@pytest.fixture
+def unsafe_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A machine where no sandbox level is safe (macOS, an old kernel, ...)."""
+    from grader import sandbox
+
+    unsafe = sandbox.Isolation("unsafe", None, False, (), ("no Landlock on this kernel",))
+    monkeypatch.setattr(grading, "probe", lambda: unsafe)
+    monkeypatch.setattr(sandbox, "probe", lambda: unsafe)
+
+
+@pytest.mark.parametrize("command", ["grade", "batch"])
+def test_no_safe_sandbox_is_refused_before_student_code_runs(
+    command: str,
+    unsafe_machine,
+    tmp_path: Path,
+    capsys,  # noqa: ANN001
+) -> None:
+    """Do grade and batch stop, naming the options, and leave no student code run?"""
+    folder = tmp_path / "subs"
+    (folder / "alice").mkdir(parents=True)
+    canary = tmp_path / "ran"
+    (folder / "alice" / "conv.py").write_text(f"open({str(canary)!r}, 'w').close()\n")
+    target = folder / "alice" if command == "grade" else folder
+    assert cli.main([command, str(target), "--out", str(tmp_path / "out")]) == 3
+    err = capsys.readouterr().err
+    for option in ("as root", "container", "user namespaces", "--unsafe-trust-submissions"):
+        assert option in err
+    assert not canary.exists()
+    if command == "grade":
+        assert "grader_error" in json.loads((tmp_path / "out").read_text())["extra_data"]
+
+
+@pytest.mark.slow
+def test_trusted_submissions_are_graded_and_marked_unsafe(
+    unsafe_machine,
+    tmp_path: Path,
+    capsys,  # noqa: ANN001
+) -> None:
+    """With --unsafe-trust-submissions the references are graded, and the results and the
+    terminal say plainly that no sandbox was used."""
+    out = tmp_path / "results.json"
+    status = cli.main(["grade", str(ROOT / "solutions"), "--out", str(out),
+                       "--unsafe-trust-submissions"])  # fmt: skip
+    assert status == 0
+    document = json.loads(out.read_text())
+    assert document["score"] == 19 and document["extra_data"]["sandbox"]["level"] == "unsafe"
+    assert "UNSAFE" in document["output"] and "UNSAFE" in capsys.readouterr().err
