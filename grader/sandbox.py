@@ -62,6 +62,7 @@ SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "
 SPARE_PROCESSES = 128  # processes a sandbox without a user of its own may add to the user's
 PIPE_BYTES = 4 * 2**20  # buffer of each request and reply pipe
 OUTPUT_CAP = 16 * 2**20  # bytes a sandbox process may write to one file
+WORKSPACE_BYTES, WORKSPACE_FILES = 64 * 2**20, 4096  # without namespaces, checked per request
 GRADER_RESERVE = 256 * 2**20  # of a cgroup's memory limit, left to the grader
 MIN_WORKER_MEMORY = 256 * 2**20  # numpy needs about 200 MB of address space
 _PR_SET_CHILD_SUBREAPER = 36
@@ -264,6 +265,9 @@ class Sandbox:
         A worker that died between requests (it replied, then exited) is replaced here, so
         its death is not blamed on the next function called.
         """
+        if self._root is not None and not self.isolation.namespaces and self._overfull():
+            self.kill()  # no tmpfs bounds the workspace here: checked before every request
+            self._refill()
         if self._proc is not None or self._guard:
             if self._alive():
                 return
@@ -499,6 +503,38 @@ class Sandbox:
                     os.kill(pid, signal.SIGKILL)
             time.sleep(0.01)
 
+    def _overfull(self) -> bool:
+        """Whether the workspace holds more than WORKSPACE_BYTES or WORKSPACE_FILES."""
+        size = files = 0
+        todo = [str(self._root / "work")]
+        while todo:
+            try:
+                entries = list(os.scandir(todo.pop()))
+            except OSError:
+                continue
+            for entry in entries:
+                files += 1
+                with contextlib.suppress(OSError):
+                    if entry.is_dir(follow_symlinks=False):
+                        todo.append(entry.path)
+                    else:
+                        size += entry.stat(follow_symlinks=False).st_blocks * 512
+                if files > WORKSPACE_FILES or size > WORKSPACE_BYTES:
+                    return True
+        return False
+
+    def _refill(self) -> None:
+        """The workspace as it was before any student code ran."""
+        assert self._root is not None
+        work = self._root / "work"
+        shutil.rmtree(work, ignore_errors=True)  # never follows a link
+        work.mkdir(mode=0o700)
+        for module, code in self.sources.items():
+            (work / f"{module}.py").write_bytes(code)
+        if self.uid is not None:
+            for path in [work, *work.iterdir()]:
+                os.chown(path, self.uid, self.uid)
+
     def _proc_view(self) -> list[str]:
         """/proc, where what it shows is the sandbox's own (a pid namespace) or guarded by
         permissions (a user of its own); never where the worker shares the grader's uid."""
@@ -518,14 +554,8 @@ class Sandbox:
             shutil.copyfile(_HERE / name, root / "runtime" / name)
             (root / "runtime" / name).chmod(0o644)
         (root / "logs").mkdir(mode=0o700)
-        work = root / "work"
-        work.mkdir(mode=0o700)
-        for module, code in self.sources.items():
-            (work / f"{module}.py").write_bytes(code)
-        uid = self.uid
-        if uid is not None:
-            for path in [work, *work.iterdir()]:
-                os.chown(path, uid, uid)
+        self._root = root
+        self._refill()
         return root
 
     def _rlimits(self) -> dict[str, tuple[int, int]]:

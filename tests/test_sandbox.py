@@ -499,3 +499,26 @@ def test_daemons_are_found_and_killed_without_a_user_of_their_own(tmp_path: Path
     finally:
         box.close()
     assert box._seen and box.leftover_processes() == []
+
+
+def test_an_overfull_workspace_is_reset_before_the_next_request(tmp_path: Path) -> None:
+    """Without namespaces (no tmpfs), does filling the workspace cost a fresh workspace?"""
+    level = S.Isolation("landlock", None, False, (), landlock=ISOLATION.landlock, seccomp=True)
+    if os.geteuid() == 0 and not ISOLATION.landlock:
+        pytest.skip("as root this would run student code as root without any fence")
+    source = (
+        "import os\n"
+        "def fill():\n"
+        "    for i in range(S.WORKSPACE_FILES + 10):\n"
+        "        open(f'junk{i}', 'w').close()\n"
+        "    return len(os.listdir('.'))\n"
+        "def count():\n"
+        "    return len(os.listdir('.'))\n"
+    ).replace("S.WORKSPACE_FILES", str(S.WORKSPACE_FILES))
+    box = S.Sandbox({"conv": source.encode()}, 1 << 30, 60, isolation=level)
+    try:
+        assert call(box, "fill")["value"] > S.WORKSPACE_FILES
+        assert call(box, "count")["value"] <= 2  # conv.py (and its __pycache__)
+        assert box.starts == 2
+    finally:
+        box.close()
