@@ -32,7 +32,6 @@ The level actually reached is reported by `probe()` and recorded in results.json
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import fcntl
 import json
 import os
@@ -65,7 +64,6 @@ OUTPUT_CAP = 16 * 2**20  # bytes a sandbox process may write to one file
 WORKSPACE_BYTES, WORKSPACE_FILES = 64 * 2**20, 4096  # without namespaces, checked per request
 GRADER_RESERVE = 256 * 2**20  # of a cgroup's memory limit, left to the grader
 MIN_WORKER_MEMORY = 256 * 2**20  # numpy needs about 200 MB of address space
-_PR_SET_CHILD_SUBREAPER = 36
 _HERE = Path(__file__).resolve().parent
 
 
@@ -276,7 +274,6 @@ class Sandbox:
             if self.isolation.uid is not None:
                 self.uid, self._slot = _claim_uid(self.isolation.uid)
             self._root = self._make_workspace()
-            _become_subreaper()  # orphans that escape a guard still come back to us
         request_read, self._requests = os.pipe()
         self._replies, reply_write = os.pipe()
         for fd in (self._requests, self._replies):
@@ -676,10 +673,6 @@ def _around(path: str, hidden: list[str]) -> list[str]:
                 continue  # a link is followed to its target, which is granted or not itself
             found += _around(entry.path, inner) if entry.is_dir() else [entry.path]
     return found
-
-
-def _become_subreaper() -> None:
-    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
 
 def _open_log(path: Path, flags: int = os.O_WRONLY | os.O_APPEND | os.O_CREAT) -> int:
