@@ -207,7 +207,8 @@ def _grade_entry(entry: Entry, digest: str, results_path: str) -> dict[str, Any]
             if "grade" in _worker:
                 results = _worker["grade"](entry.path, problems)
             else:
-                results = grade(entry.path, problems, template=_worker.get("template"))
+                template = _worker.get("template")
+                results = grade(entry.path, problems, template=template, trust=_worker["trust"])
         if interrupted:  # pytest turns Ctrl-C into an exit status: stop, do not record a 0
             raise KeyboardInterrupt
     except Exception as exc:  # noqa: BLE001  (one fault must not stop the class)
@@ -291,6 +292,7 @@ def run(
     problems: ProblemSet | None = None,
     grade_function: Callable[..., Any] | None = None,
     hand_scores: HandScores | None = None,
+    trust: bool = False,
 ) -> Summary:
     """Grade every submission in `submissions` into `out` (see the module docstring).
 
@@ -304,8 +306,17 @@ def run(
         grade_function: replaces grader.grading.grade (for tests).
         hand_scores: the written problems' points from hand-scores.csv, already checked
             (grader/handscores.py); grades.csv and the report then show auto, hand and total.
+        trust: grade even where no sandbox level is safe (--unsafe-trust-submissions).
+
+    Raises:
+        SandboxUnavailable: before grading anything, where no sandbox level is safe and
+            `trust` is not given.
     """
     problems = problems or load(DEFAULT_PATH)
+    if grade_function is None:
+        from grader.sandbox import probe, require
+
+        require(probe(), trust)
     out = Path(out)
     (out / "results").mkdir(parents=True, exist_ok=True)
     entries, notes = discover(Path(submissions))
@@ -336,7 +347,7 @@ def run(
     _write_grades(
         out / GRADES, code_ids, [records[e.name] for e in entries if e.name in records], hand
     )
-    _worker.update(problems=problems, fingerprint=fingerprint, out=str(out))
+    _worker.update(problems=problems, fingerprint=fingerprint, out=str(out), trust=trust)
     if grade_function is not None:
         _worker["grade"] = grade_function
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))

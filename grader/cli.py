@@ -100,9 +100,14 @@ def _grade(args: argparse.Namespace, problems: ProblemSet) -> int:
         return 0
     # Imported here so that `stubs` and `notebook` do not pay for numpy and the sandbox.
     from grader.grading import grade
+    from grader.sandbox import SandboxUnavailable
 
     try:
-        results = grade(args.submission, problems)
+        results = grade(args.submission, problems, trust=args.unsafe_trust_submissions)
+    except SandboxUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        _write_fault(outputs, "the grader could not start a safe sandbox", problems)
+        return EXIT_FAULT
     except Exception as exc:  # noqa: BLE001  (a grader fault must still leave a results file)
         traceback.print_exc()
         _write_fault(outputs, f"{type(exc).__name__}: {exc}", problems)
@@ -116,7 +121,13 @@ def _grade(args: argparse.Namespace, problems: ProblemSet) -> int:
     for fmt, path in outputs:
         print(f"wrote {path} ({fmt})")
     sandbox = results.extra.get("sandbox", {})
-    if sandbox.get("level") != "full":
+    if sandbox.get("level") == "unsafe":
+        print(
+            "WARNING: UNSAFE: no sandbox (--unsafe-trust-submissions): the submission's code "
+            "could read the references and hidden cases and change these results.",
+            file=sys.stderr,
+        )
+    elif sandbox.get("level") != "full":
         notes = "; ".join(sandbox.get("notes", []))
         print(f"warning: sandbox level {sandbox.get('level')!r}: {notes}", file=sys.stderr)
     for error in results.grader_errors:
@@ -211,6 +222,7 @@ def _batch(args: argparse.Namespace, problems: ProblemSet) -> int:
         print(f"error: not a folder of submissions: {args.submissions}", file=sys.stderr)
         return EXIT_USAGE
     from grader import batch, handscores
+    from grader.sandbox import SandboxUnavailable
 
     hand = None
     if args.hand_scores is not None:  # checked before grading: a typo must not cost a run
@@ -230,7 +242,11 @@ def _batch(args: argparse.Namespace, problems: ProblemSet) -> int:
             progress=not args.no_progress,
             problems=problems,
             hand_scores=hand,
+            trust=args.unsafe_trust_submissions,
         )
+    except SandboxUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAULT
     except KeyboardInterrupt:
         print("interrupted: run the same command again to resume", file=sys.stderr)
         return 130
@@ -346,6 +362,14 @@ def _limit_options(command: argparse.ArgumentParser) -> None:
     )  # fmt: skip
 
 
+def _trust_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--unsafe-trust-submissions", action="store_true",
+        help="grade even where no sandbox can contain the code (it could read the references "
+        "and change the results): only for code you trust",
+    )  # fmt: skip
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m grader", description=__doc__.splitlines()[0])
     parser.add_argument("--problems", type=Path, default=DEFAULT_PATH, help="problems.yaml")
@@ -371,6 +395,7 @@ def _parser() -> argparse.ArgumentParser:
         help="Gradescope's submission_metadata.json (read for --submission-limit)",
     )  # fmt: skip
     _limit_options(grade)
+    _trust_option(grade)
 
     gradescope_zip = commands.add_parser("build-gradescope", help="build the Gradescope zip")
     gradescope_zip.add_argument("--out", type=Path, default=Path("autograder.zip"))
@@ -384,6 +409,7 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--jobs", type=_positive_int, help="worker processes (default: CPUs)")
     batch.add_argument("--force", action="store_true", help="regrade unchanged submissions")
     batch.add_argument("--no-progress", action="store_true", help="no progress output")
+    _trust_option(batch)
     batch.add_argument(
         "--hand-scores", type=Path, metavar="CSV",
         help="hand-scores.csv from `answers`, filled in: adds the written problems' points",

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from grader import statements
 from grader.problems import DEFAULT_PATH, MODULES, ProblemSet, load
-from grader.sandbox import Sandbox, probe
+from grader.sandbox import Sandbox, probe, require
 from grader.scoring import Results, score
 from grader.submission import read_submission
 from grader.template import Template
@@ -47,19 +47,25 @@ def grade(
     problems: ProblemSet | None = None,
     cases: Path | None = None,
     template: Template | None = None,
+    trust: bool = False,
 ) -> Results:
     """Grade the submission at `submission` (a folder, .py, .ipynb or .zip).
 
     Pass a started `Template` when grading many submissions: workers are then forked from it
     instead of starting an interpreter each.
 
-    Raises only for a grader fault (a broken problems.yaml, a missing path); anything the
-    student did wrong is part of the returned results.
+    `trust` (--unsafe-trust-submissions) runs the code even where no sandbox level is safe;
+    the results then say so.
+
+    Raises only for a grader fault (a broken problems.yaml, a missing path), or
+    `SandboxUnavailable` before any student code runs where no level is safe and `trust` is
+    not given; anything the student did wrong is part of the returned results.
     """
     started = time.monotonic()
     problems = problems or load(DEFAULT_PATH)
     intake = read_submission(Path(submission), MODULES)
     isolation = probe()
+    require(isolation, trust)
     own_template = None
     if template is None and Template(isolation).usable:
         # Even for one submission: restarts after a timeout then cost a fork, not a start.
@@ -101,8 +107,17 @@ def grade(
     return Results(
         problems=score(problems, ran.outcomes),
         written=tuple(p for p in problems.problems if not p.graded),
-        messages=(*intake.messages, *session.messages),
+        messages=(*intake.messages, *session.messages, *_unsafe_notice(isolation.safe)),
         execution_time=time.monotonic() - started,
         extra=extra,
         faults=tuple(faults),
+    )
+
+
+def _unsafe_notice(safe: bool) -> tuple[str, ...]:
+    if safe:
+        return ()
+    return (
+        "UNSAFE: this submission ran without a sandbox (--unsafe-trust-submissions): its code "
+        "could read the references and hidden cases and change these results.",
     )

@@ -9,13 +9,16 @@ What crosses: requests (module, function name, arguments) go in and replies come
 What is hidden: the worker runs `python -I` with a clean environment (single-threaded BLAS,
     MPLBACKEND=Agg, HOME and TMPDIR in its own directory), stdin closed, stdout and stderr
     captured to capped files. As root it runs as an unprivileged user of its own (concurrent
-    sandboxes never share one) and, where the kernel allows it, in new pid, mount and network
-    namespaces, inside a file system built for it: system directories and the interpreter
-    read-only, its workspace, a private /tmp and /dev, nothing else (see grader/confine.py).
-    Without root it uses an unprivileged user namespace for the same view where it can.
-What is limited: address space (problems.yaml `memory`), CPU time (the budget), file size
-    (so output: a flood is dropped past the cap), open files, and as the sandbox user the
-    number of processes.
+    sandboxes never share one) and, where the kernel allows it, in new pid, mount, IPC and
+    network namespaces, inside a file system built for it: system directories and the
+    interpreter read-only, a copy of its modules on a small tmpfs, a private /tmp and /dev,
+    nothing else (see grader/confine.py). Without root it uses an unprivileged user namespace
+    for the same view where it can. At every level it holds no capability, cannot gain any
+    (NO_NEW_PRIVS), is fenced by Landlock where the kernel has it, and runs under a seccomp
+    filter. Where nothing keeps student code from the references, `require` refuses.
+What is limited: address space (problems.yaml `memory`, below the cgroup's memory limit), CPU
+    time (the budget), file size (so output: a flood is dropped past the cap), open files,
+    the number of processes, and with namespaces the workspace's size and inodes.
 How a request is timed: by the CPU time (user + system, reaped children included) that the
     worker's whole process tree uses after acknowledging it, read from /proc by this process
     (nothing the worker says about time is believed); wall-clock time is only a backstop
@@ -23,9 +26,11 @@ How a request is timed: by the CPU time (user + system, reaped children included
     numpy, before the worker's first frame) is not charged: it has its own deadline,
     STARTUP_SECONDS.
 On timeout or crash: the whole process tree is killed with SIGKILL (the process group, the
-    pid namespace, and every process of the sandbox user), then a fresh worker is started on
-    the next request. Each request is acknowledged with its nonce before student code runs,
-    so a worker that died after an earlier reply is replaced without blaming this call.
+    pid namespace or, without one, every descendant of the guard that adopts orphans, and
+    every process of the sandbox user), then a fresh worker is started on the next request.
+    Each request is acknowledged with its nonce before student code runs, so a worker that
+    died after an earlier reply is replaced without blaming this call. The worker's code
+    lives where no sandbox process can write, so a new worker runs only the grader's code.
     `close` kills everything and verifies that no sandbox process is left.
 The level actually reached is reported by `probe()` and recorded in results.json.
 """
@@ -41,6 +46,7 @@ import select
 import shutil
 import signal
 import site
+import stat
 import subprocess
 import sys
 import tempfile
@@ -50,18 +56,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader import wire
+from grader import landlock, seccomp, wire
 from grader.problems import backstop
 
 SANDBOX_USER = "tutorial9-sandbox"
 FALLBACK_UID = 64999  # used when the dedicated user does not exist: unassigned on Debian/Ubuntu
 SLOT_UIDS = 64900  # concurrent sandboxes beyond the first run as 64901, 64902, ...
 MAX_SLOTS = 64
-RUNTIME_FILES = ("worker.py", "wire.py", "confine.py")
+RUNTIME_FILES = ("worker.py", "wire.py", "confine.py", "landlock.py", "seccomp.py")
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
+SPARE_PROCESSES = 128  # processes a sandbox without a user of its own may add to the user's
 STARTUP_SECONDS = 60.0  # wall-clock seconds for a worker to start: beyond it, a grader fault
 POLL_FLOOR = 0.05  # seconds: the shortest wait between two CPU-time readings of a request
 PIPE_BYTES = 4 * 2**20  # buffer of each request and reply pipe
 OUTPUT_CAP = 16 * 2**20  # bytes a sandbox process may write to one file
+WORKSPACE_BYTES, WORKSPACE_FILES = 64 * 2**20, 4096  # without namespaces, checked per request
+GRADER_RESERVE = 256 * 2**20  # of a cgroup's memory limit, left to the grader
+MIN_WORKER_MEMORY = 256 * 2**20  # numpy needs about 200 MB of address space
 _HERE = Path(__file__).resolve().parent
 
 
@@ -97,22 +108,52 @@ class SandboxBroken(Exception):
     """The worker could not start, before any student code ran: the grader's fault."""
 
 
+LEVELS = {  # level -> what keeps student code in its place (measured: tests/test_hostile.py)
+    "full": "a user of its own, in its own pid, mount, IPC and network namespaces",
+    "user": "a user of its own (root without CAP_SYS_ADMIN, as in Docker and Gradescope)",
+    "namespaces": "an unprivileged user namespace: own pid, mount, IPC and network namespaces",
+    "landlock": "Landlock and seccomp only: the grading user's own uid, no namespaces",
+    "unsafe": "nothing but resource limits: only for code you trust",
+}
+UNSAFE_ADVICE = (
+    "This machine cannot keep student code away from the references, the hidden cases, the "
+    "grader and its results: {why}. Run the grader as root or in a container (as on "
+    "Gradescope), enable unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone"
+    "=1, or on Ubuntu kernel.apparmor_restrict_unprivileged_userns=0), use a kernel with "
+    "Landlock (Linux 5.13+), or pass --unsafe-trust-submissions for code you trust."
+)
+
+
+class SandboxUnavailable(Exception):
+    """No isolation this machine offers is safe; `str()` says why and what to do."""
+
+
 @dataclass(frozen=True)
 class Isolation:
     """What isolation is available on this machine, as measured by `probe`."""
 
-    level: str  # "full", "user", "namespaces" or "process"
+    level: str  # a key of LEVELS
     uid: int | None  # the sandbox user, when running as root
-    namespaces: bool  # pid, mount and network namespaces
+    namespaces: bool  # pid, mount, IPC and network namespaces
     unshare: tuple[str, ...]  # the unshare command prefix, empty without namespaces
     notes: tuple[str, ...] = ()
+    landlock: int = 0  # the Landlock ABI applied in the worker; 0 without Landlock
+    seccomp: bool = False  # whether the worker installs grader/seccomp.py's filter
+
+    @property
+    def safe(self) -> bool:
+        """Whether student code is kept from the references, the cases and the grader."""
+        return self.level != "unsafe"
 
     def describe(self) -> dict[str, Any]:
         """The record that goes into results.json's extra_data."""
         return {
             "level": self.level,
+            "protects": LEVELS.get(self.level, ""),
             "separate_user": self.uid is not None,
             "pid_mount_network_namespaces": self.namespaces,
+            "landlock_abi": self.landlock,
+            "seccomp": self.seccomp,
             "notes": list(self.notes),
         }
 
@@ -131,8 +172,11 @@ def probe() -> Isolation:
 def _probe() -> Isolation:
     root = os.geteuid() == 0
     unshare = shutil.which("unshare")
-    base = [unshare, "--pid", "--fork", "--kill-child", "--mount", "--mount-proc", "--net"]
+    base = [unshare, "--pid", "--fork", "--kill-child", "--mount", "--mount-proc", "--net", "--ipc"]
+    fences = {"landlock": landlock.abi(), "seccomp": seccomp.supported()}
     notes = []
+    if not fences["landlock"]:
+        notes.append("no Landlock on this kernel")
     if unshare:
         prefix = tuple(base if root else [unshare, "--user", "--map-root-user", *base[1:]])
         probe_run = subprocess.run(
@@ -140,19 +184,35 @@ def _probe() -> Isolation:
         )
         if probe_run.returncode == 0:
             if root:
-                return Isolation("full", _sandbox_uid(), True, prefix)
-            notes.append("not root: student code runs as the grading user")
-            return Isolation("namespaces", None, True, prefix, tuple(notes))
-        notes.append("namespaces unavailable: " + probe_run.stderr.decode(errors="replace")[:200])
+                return Isolation("full", _sandbox_uid(), True, prefix, tuple(notes), **fences)
+            notes.append("not root: student code runs as the grading user, in a user namespace")
+            return Isolation("namespaces", None, True, prefix, tuple(notes), **fences)
+        why = probe_run.stderr.decode(errors="replace").strip()[:200]
+        notes.append(f"namespaces unavailable: {why}")
     else:
         notes.append("namespaces unavailable: no unshare command")
-    if root and all(_reachable_by_others(Path(d)) for d in _interpreter_dirs()):
-        notes.append("no private view of the file system or network")
-        return Isolation("user", _sandbox_uid(), False, (), tuple(notes))
     if root:
-        notes.append("the interpreter's directories are not readable by other users")
-    notes.append("student code runs as the grading user with resource limits only")
-    return Isolation("process", None, False, (), tuple(notes))
+        hidden = [d for d in _interpreter_dirs() if not _reachable_by_others(Path(d))]
+        if not hidden:
+            return Isolation("user", _sandbox_uid(), False, (), tuple(notes), **fences)
+        notes.append(
+            f"the interpreter's directories are not readable by other users ({hidden[0]}): "
+            "put the virtual environment where every user can read it, as setup.sh does"
+        )
+    elif fences["landlock"] and fences["seccomp"]:
+        notes.append("not root: student code runs as the grading user, fenced by Landlock")
+        return Isolation("landlock", None, False, (), tuple(notes), **fences)
+    return Isolation("unsafe", None, False, (), tuple(notes))
+
+
+def require(isolation: Isolation, trust: bool = False) -> None:
+    """Stop before any student code runs, unless `isolation` is safe or the code is trusted.
+
+    Raises:
+        SandboxUnavailable: with a message naming the options.
+    """
+    if not isolation.safe and not trust:
+        raise SandboxUnavailable(UNSAFE_ADVICE.format(why="; ".join(isolation.notes)))
 
 
 def _sandbox_uid() -> int:
@@ -220,6 +280,7 @@ class Sandbox:
     uid: int | None = None  # the user this sandbox's code runs as (None: the grader's own)
     starts: int = 0
     _tree: dict[int, int] = field(default_factory=dict)  # pid -> start time, last seen
+    _seen: set[tuple[int, int]] = field(default_factory=set)  # (pid, start time) killed
 
     def start(self) -> None:
         """Start a worker in the background (returns at once), unless one is alive already.
@@ -227,6 +288,9 @@ class Sandbox:
         A worker that died between requests (it replied, then exited) is replaced here, so
         its death is not blamed on the next function called.
         """
+        if self._root is not None and not self.isolation.namespaces and self._overfull():
+            self.kill()  # no tmpfs bounds the workspace here: checked before every request
+            self._refill()
         if self._proc is not None or self._guard:
             if self._alive():
                 return
@@ -239,34 +303,42 @@ class Sandbox:
         self._replies, reply_write = os.pipe()
         for fd in (self._requests, self._replies):
             _widen_pipe(fd)
-        uid = self.uid
+        isolation = self.isolation
+        hidden = [str(Path(p).resolve()) for p in self.hide]
         confine = {
             "work": str(self._root / "work"),
-            "workspace": str(self._root),
-            "mounts": self.isolation.namespaces,
-            "hide": [str(Path(p).resolve()) for p in self.hide],
+            "mounts": isolation.namespaces,
+            "hide": hidden,
             "reach": _interpreter_dirs(),
-            "uid": uid,
-            "gid": uid,
+            "read": _readable([*SYSTEM_DIRS, *_interpreter_dirs()], hidden, isolation)
+            + self._proc_view(),
+            "landlock": isolation.landlock > 0,
+            "seccomp": isolation.seccomp,
+            "uid": self.uid,
+            "gid": self.uid,
             "rlimits": self._rlimits(),
         }
         config = {"requests": request_read, "replies": reply_write, "confine": confine}
+        # Without a pid namespace a guard adopts (PR_SET_CHILD_SUBREAPER) and kills everything
+        # the worker starts; with one, its first process does.
+        mode = [] if isolation.namespaces else ["--guard"]
         command = [
-            *self.isolation.unshare,
+            *isolation.unshare,
             sys.executable,
             "-I",
             "-u",  # unbuffered: prints reach the log even if the worker is killed
             str(self._root / "runtime" / "worker.py"),
+            *mode,
             json.dumps(config),
         ]
         logs = self._root / "logs"
-        home = "/tmp/sandbox/work" if self.isolation.namespaces else str(self._root / "work")
-        with open(logs / "stdout", "ab") as out, open(logs / "stderr", "ab") as err:
+        home = "/tmp/sandbox/work" if isolation.namespaces else str(self._root / "work")
+        out, err = _open_log(logs / "stdout"), _open_log(logs / "stderr")
+        try:
             if self.template is not None and self.template.usable:
                 config["env"] = worker_environment(home)
-                fds = [request_read, reply_write, out.fileno(), err.fileno()]
-                self.template.spawn(config, fds)  # the guard's pid is read when needed
-                self._guard = -1
+                self.template.spawn(config, [request_read, reply_write, out, err])
+                self._guard = -1  # the guard's pid is read when needed
             else:
                 self._proc = subprocess.Popen(
                     command,
@@ -278,8 +350,9 @@ class Sandbox:
                     env=worker_environment(home),
                     start_new_session=True,
                 )
-        os.close(request_read)
-        os.close(reply_write)
+        finally:
+            for fd in (request_read, reply_write, out, err):
+                os.close(fd)
         os.set_blocking(self._requests, False)
         self._ready = False
         self._tree = {}
@@ -441,18 +514,19 @@ class Sandbox:
         """Kill the worker and everything it started; returns its exit status if known."""
         if self._proc is None and not self._guard:
             return None
+        code = None
+        guard = self._proc.pid if self._proc is not None else self._guard_pid()
+        if not self.isolation.namespaces:  # no pid namespace: the guard's subtree, first
+            self._seen |= _kill_tree(guard)
         for fd in (self._requests, self._replies):
             os.close(fd)
-        code = None
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(guard, signal.SIGKILL)  # the guard leads its own session
         if self._proc is not None:
             proc, self._proc = self._proc, None
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
             code = proc.wait()
         else:
-            guard, self._guard = self._guard_pid(), 0
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(guard, signal.SIGKILL)  # the guard leads its own session
+            self._guard = 0
             for _ in range(2000):  # not our child: wait for the template to reap it
                 if not os.path.exists(f"/proc/{guard}"):
                     break
@@ -465,15 +539,18 @@ class Sandbox:
         self.kill()
         self._kill_sandbox_user()
         if self._root is not None:
-            shutil.rmtree(self._root, ignore_errors=True)
+            shutil.rmtree(self._root, ignore_errors=True)  # never follows a link
             self._root = None
         if self._slot >= 0:
             os.close(self._slot)  # releases the uid for the next sandbox
             self._slot = -1
 
     def leftover_processes(self) -> list[int]:
-        """Processes of the sandbox user still alive (should be none after `close`)."""
-        return [] if self.uid is None else _processes_of(self.uid)
+        """Sandbox processes still alive (should be none after `close`): those of the sandbox
+        user, or without one, those ever seen in the worker's process tree."""
+        if self.uid is not None:
+            return _processes_of(self.uid)
+        return sorted(pid for pid, started in self._seen if _start_time(pid) == started)
 
     def output(self, limit: int = 2000) -> str:
         """The head of what the student's code printed (stdout then stderr)."""
@@ -481,7 +558,8 @@ class Sandbox:
             return ""
         parts = []
         for name in ("stdout", "stderr"):
-            with open(self._root / "logs" / name, "rb") as handle:
+            fd = _open_log(self._root / "logs" / name, os.O_RDONLY)
+            with os.fdopen(fd, "rb") as handle:
                 parts.append(handle.read(limit).decode("utf-8", errors="replace"))
         return "".join(parts)[:limit]
 
@@ -498,7 +576,52 @@ class Sandbox:
                     os.kill(pid, signal.SIGKILL)
             time.sleep(0.01)
 
+    def _overfull(self) -> bool:
+        """Whether the workspace holds more than WORKSPACE_BYTES or WORKSPACE_FILES."""
+        size = files = 0
+        todo = [str(self._root / "work")]
+        while todo:
+            try:
+                entries = list(os.scandir(todo.pop()))
+            except OSError:
+                continue
+            for entry in entries:
+                files += 1
+                with contextlib.suppress(OSError):
+                    if entry.is_dir(follow_symlinks=False):
+                        todo.append(entry.path)
+                    else:
+                        size += entry.stat(follow_symlinks=False).st_blocks * 512
+                if files > WORKSPACE_FILES or size > WORKSPACE_BYTES:
+                    return True
+        return False
+
+    def _refill(self) -> None:
+        """The workspace as it was before any student code ran."""
+        assert self._root is not None
+        work = self._root / "work"
+        shutil.rmtree(work, ignore_errors=True)  # never follows a link
+        work.mkdir(mode=0o700)
+        for module, code in self.sources.items():
+            (work / f"{module}.py").write_bytes(code)
+        for module, program in self.programs.items():
+            (work / f"{module}.program.json").write_bytes(program)
+        if self.uid is not None:
+            for path in [work, *work.iterdir()]:
+                os.chown(path, self.uid, self.uid)
+
+    def _proc_view(self) -> list[str]:
+        """/proc, where what it shows is the sandbox's own (a pid namespace) or guarded by
+        permissions (a user of its own); never where the worker shares the grader's uid."""
+        return ["/proc"] if self.isolation.namespaces or self.uid is not None else []
+
     def _make_workspace(self) -> Path:
+        """root/runtime (the worker's code), root/logs and root/work (the student's modules).
+
+        Only root/work is ever writable by student code, and only where it is not copied onto
+        a private tmpfs (levels with namespaces): the worker's code and the logs are out of
+        its reach, so a restarted worker never runs a file an earlier one could change.
+        """
         root = Path(tempfile.mkdtemp(prefix="tutorial9-sandbox-"))
         root.chmod(0o711)
         (root / "runtime").mkdir(mode=0o755)
@@ -506,21 +629,14 @@ class Sandbox:
             shutil.copyfile(_HERE / name, root / "runtime" / name)
             (root / "runtime" / name).chmod(0o644)
         (root / "logs").mkdir(mode=0o700)
-        work = root / "work"
-        work.mkdir(mode=0o700)
-        for module, code in self.sources.items():
-            (work / f"{module}.py").write_bytes(code)
-        for module, program in self.programs.items():
-            (work / f"{module}.program.json").write_bytes(program)
-        uid = self.uid
-        if uid is not None:
-            for path in [work, *work.iterdir()]:
-                os.chown(path, uid, uid)
+        self._root = root
+        self._refill()
         return root
 
     def _rlimits(self) -> dict[str, tuple[int, int]]:
+        memory = min(self.memory, memory_ceiling())
         limits = {
-            "AS": (self.memory, self.memory),
+            "AS": (memory, memory),
             "CPU": (self.cpu_seconds, self.cpu_seconds + 5),
             "FSIZE": (OUTPUT_CAP, OUTPUT_CAP),
             "NOFILE": (256, 256),
@@ -528,6 +644,10 @@ class Sandbox:
         }
         if self.uid is not None:  # root is exempt, and other users' counts differ
             limits["NPROC"] = (64, 64)
+        elif self.isolation.level != "unsafe":
+            # The count is the grading user's: room for this many more processes, no more.
+            room = len(_processes_of(os.getuid())) + SPARE_PROCESSES
+            limits["NPROC"] = (room, room)
         return limits
 
 
@@ -562,6 +682,137 @@ def _interpreter_dirs() -> list[str]:
     paths.add(str(Path(sys.executable).resolve().parent))
     paths.update(site.getsitepackages())
     return sorted(p for p in paths if os.path.isdir(p))
+
+
+def memory_ceiling() -> int:
+    """The most address space a worker may have: the memory limit of the cgroup the grader
+    runs in (Gradescope's container: 768 MB), less room for the grader itself."""
+    limit = _cgroup_memory_limit()
+    if limit is None:
+        return 1 << 62
+    return max(limit - GRADER_RESERVE, MIN_WORKER_MEMORY)
+
+
+def _cgroup_memory_limit(
+    own: Path = Path("/proc/self/cgroup"), mounted: Path = Path("/sys/fs/cgroup")
+) -> int | None:
+    """The smallest memory limit on the way from this process's cgroup up to the root."""
+    try:
+        lines = own.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    files = []
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        if controllers == "":  # cgroup v2
+            base, name = mounted, "memory.max"
+        elif "memory" in controllers.split(","):
+            base, name = mounted / "memory", "memory.limit_in_bytes"
+        else:
+            continue
+        folder = base / path.lstrip("/")
+        files += [d / name for d in (folder, *folder.parents) if d == base or base in d.parents]
+    limits = []
+    for file in files:
+        try:
+            text = file.read_text(encoding="ascii").strip()
+        except OSError:
+            continue
+        if text.isdigit() and int(text) < 1 << 60:  # "max", or v1's "no limit" 2**63 - 4096
+            limits.append(int(text))
+    return min(limits, default=None)
+
+
+def _readable(paths: list[str], hidden: list[str], isolation: Isolation) -> list[str]:
+    """What Landlock lets the worker read: `paths`, less every hidden directory inside them.
+
+    Landlock only ever grants, so a folder that holds a hidden one (site-packages with the
+    grader installed in it) is granted entry by entry, around the hidden one.
+    """
+    if not isolation.landlock:
+        return []
+    found: list[str] = []
+    for path in dict.fromkeys(os.path.realpath(p) for p in paths):
+        if os.path.isdir(path):
+            found += _around(path, hidden)
+    return found
+
+
+def _around(path: str, hidden: list[str]) -> list[str]:
+    if path in hidden:
+        return []
+    inner = [h for h in hidden if h.startswith(path.rstrip("/") + "/")]
+    if not inner:
+        return [path]
+    found: list[str] = []
+    with os.scandir(path) as entries:
+        for entry in entries:
+            if entry.is_symlink():
+                continue  # a link is followed to its target, which is granted or not itself
+            found += _around(entry.path, inner) if entry.is_dir() else [entry.path]
+    return found
+
+
+def _open_log(path: Path, flags: int = os.O_WRONLY | os.O_APPEND | os.O_CREAT) -> int:
+    """A log file, opened without following a link or blocking on a FIFO: a regular file."""
+    fd = os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, 0o600)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise SandboxBroken(f"{path} is not a regular file")
+    return fd
+
+
+def _kill_tree(root: int) -> set[tuple[int, int]]:
+    """SIGKILL every live descendant of `root` (not `root`), until none is left.
+
+    `root` is a guard that adopts orphans, so a process that forks while this runs is found
+    on the next round. Returns (pid, start time) of each process killed.
+    """
+    killed: set[tuple[int, int]] = set()
+    for _ in range(200):
+        tree = _descendants(root)
+        if not tree:
+            break
+        for pid, started in tree:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            killed.add((pid, started))
+        time.sleep(0.001)
+    return killed
+
+
+def _descendants(root: int) -> list[tuple[int, int]]:
+    """Live descendants of `root`, as (pid, start time)."""
+    children: dict[int, list[tuple[int, int]]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        fields = _stat_fields(int(entry))
+        if fields is not None and fields[0] not in ("Z", "X"):
+            children.setdefault(int(fields[1]), []).append((int(entry), int(fields[19])))
+    found, todo = [], [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child[0])
+    return found
+
+
+def _start_time(pid: int) -> int | None:
+    """When `pid` started (clock ticks after boot), None if it is gone or a zombie."""
+    fields = _stat_fields(pid)
+    if fields is None or fields[0] in ("Z", "X"):
+        return None
+    return int(fields[19])
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command name (state, ppid, ...)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return handle.read().rsplit(b")", 1)[1].decode().split()
+    except (OSError, IndexError):
+        return None
 
 
 def _processes_of(uid: int) -> list[int]:

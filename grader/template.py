@@ -5,7 +5,8 @@ that once: it is a trusted process (it never runs student code) that has importe
 the worker's code, and forks a guard per sandbox; the guard makes the namespaces and forks the
 worker, which confines itself exactly as a directly started one does (grader/confine.py). The
 sandbox contract is unchanged (grader/sandbox.py); only the way the process comes to exist
-differs. Killing the guard kills the worker (PR_SET_PDEATHSIG), and with it its pid namespace.
+differs. Killing the guard kills the worker (PR_SET_PDEATHSIG), and with it its pid namespace;
+without one the guard adopts the worker's orphans and the sandbox kills its whole tree.
 
 Used with root's full isolation, or without namespaces at all; an unprivileged user
 namespace needs `unshare --user`, so those sandboxes start directly instead.

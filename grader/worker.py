@@ -27,11 +27,14 @@ _MAX_TEXT = 4000  # characters of an exception message or traceback sent back
 
 
 def main(argv: list[str]) -> None:
-    """`worker.py CONFIG_JSON` runs one worker; `worker.py --template FD` serves a template."""
+    """`worker.py CONFIG_JSON` runs one worker, `worker.py --guard CONFIG_JSON` one worker under
+    a guard (no pid namespace: see `_guard`), `worker.py --template FD` serves a template."""
     runtime = os.path.dirname(os.path.abspath(__file__))
     sys.path.insert(0, runtime)
     if argv[1] == "--template":
         _serve_template(int(argv[2]), runtime)
+    elif argv[1] == "--guard":
+        _guard(json.loads(argv[2]), None, runtime)
     else:
         run(json.loads(argv[1]), runtime)
 
@@ -92,33 +95,65 @@ def _serve_template(channel: int, runtime: str) -> None:
         link.sendall(guard.to_bytes(8, "big"))
 
 
-def _guard(config: dict[str, Any], fds: list[int], runtime: str) -> None:
-    """In the forked guard: new namespaces, then the worker as pid 1 of its pid namespace."""
+def _guard(config: dict[str, Any], fds: list[int] | None, runtime: str) -> None:
+    """The worker's parent: new namespaces, or without them a subreaper that outlives it.
+
+    With namespaces the worker is pid 1 of its pid namespace, and everything it starts dies
+    with it. Without, the guard adopts every orphan (PR_SET_CHILD_SUBREAPER) and, once the
+    worker has exited, kills and reaps all that is left before exiting itself; the grader
+    kills the guard's whole tree the same way (grader/sandbox.py). `fds` are the requests,
+    replies, stdout and stderr descriptors from a template; None when started directly.
+    """
     import confine
 
-    os.setsid()
-    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-    os.environ.clear()
-    os.environ.update(config.get("env", {}))
-    if config["confine"].get("mounts"):
+    if fds is not None:
+        os.setsid()
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        os.environ.clear()
+        os.environ.update(config.get("env", {}))
+    mounts = config["confine"].get("mounts")
+    if mounts:
         confine.unshare_namespaces()
+    else:
+        confine.become_subreaper()
     worker = os.fork()
     if worker == 0:
         confine.die_with_parent()
-        if config["confine"].get("mounts"):
+        if mounts:
             confine.mount_proc()
-        stdin = os.open(os.devnull, os.O_RDONLY)
-        for target, fd in ((0, stdin), (1, fds[2]), (2, fds[3])):
-            os.dup2(fd, target)
-        config["requests"], config["replies"] = fds[0], fds[1]
+        if fds is not None:
+            stdin = os.open(os.devnull, os.O_RDONLY)
+            for target, fd in ((0, stdin), (1, fds[2]), (2, fds[3])):
+                os.dup2(fd, target)
+            config["requests"], config["replies"] = fds[0], fds[1]
         try:
             run(config, runtime)
-        finally:
-            os._exit(0)
-    for fd in fds:
+        except BaseException:  # noqa: BLE001  (confinement failed: say why, in the log)
+            traceback.print_exc()
+            os._exit(1)
+        os._exit(0)
+    for fd in fds or (config["requests"], config["replies"]):
         os.close(fd)
     _, status = os.waitpid(worker, 0)
+    _reap_all()
     os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
+
+
+def _reap_all() -> None:
+    """Kill every child (the worker's orphans, adopted) until there are none."""
+    me = str(os.getpid())
+    while True:
+        for entry in os.listdir("/proc"):
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as stat:
+                    if stat.read().rsplit(b")", 1)[1].split()[1].decode() == me:
+                        os.kill(int(entry), signal.SIGKILL)
+            except (OSError, IndexError, ValueError):
+                continue
+        try:
+            os.waitpid(-1, 0)
+        except ChildProcessError:
+            return
 
 
 def _serve(request: dict[str, Any], wire: Any, memory_hard: int) -> bytes:

@@ -56,7 +56,9 @@ def submission(tmp_path: Path) -> Path:
 def graded(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """Replace grading: the list holds the `passed` of the next results (default True)."""
     state = [True]
-    monkeypatch.setattr(grading, "grade", lambda path, problems: fake_results(state[0]))
+    monkeypatch.setattr(
+        grading, "grade", lambda path, problems, trust=False: fake_results(state[0])
+    )
     return state
 
 
@@ -353,3 +355,52 @@ def test_the_table_ends_with_the_submissions_messages() -> None:
         "using conv.py for conv",
         "conv.py, line 1: `import x` failed",
     ]
+
+
+@pytest.fixture
+def unsafe_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A machine where no sandbox level is safe (macOS, an old kernel, ...)."""
+    from grader import sandbox
+
+    unsafe = sandbox.Isolation("unsafe", None, False, (), ("no Landlock on this kernel",))
+    monkeypatch.setattr(grading, "probe", lambda: unsafe)
+    monkeypatch.setattr(sandbox, "probe", lambda: unsafe)
+
+
+@pytest.mark.parametrize("command", ["grade", "batch"])
+def test_no_safe_sandbox_is_refused_before_student_code_runs(
+    command: str,
+    unsafe_machine,
+    tmp_path: Path,
+    capsys,  # noqa: ANN001
+) -> None:
+    """Do grade and batch stop, naming the options, and leave no student code run?"""
+    folder = tmp_path / "subs"
+    (folder / "alice").mkdir(parents=True)
+    canary = tmp_path / "ran"
+    (folder / "alice" / "conv.py").write_text(f"open({str(canary)!r}, 'w').close()\n")
+    target = folder / "alice" if command == "grade" else folder
+    assert cli.main([command, str(target), "--out", str(tmp_path / "out")]) == 3
+    err = capsys.readouterr().err
+    for option in ("as root", "container", "user namespaces", "--unsafe-trust-submissions"):
+        assert option in err
+    assert not canary.exists()
+    if command == "grade":
+        assert "grader_error" in json.loads((tmp_path / "out").read_text())["extra_data"]
+
+
+@pytest.mark.slow
+def test_trusted_submissions_are_graded_and_marked_unsafe(
+    unsafe_machine,
+    tmp_path: Path,
+    capsys,  # noqa: ANN001
+) -> None:
+    """With --unsafe-trust-submissions the references are graded, and the results and the
+    terminal say plainly that no sandbox was used."""
+    out = tmp_path / "results.json"
+    status = cli.main(["grade", str(ROOT / "solutions"), "--out", str(out),
+                       "--unsafe-trust-submissions"])  # fmt: skip
+    assert status == 0
+    document = json.loads(out.read_text())
+    assert document["score"] == 19 and document["extra_data"]["sandbox"]["level"] == "unsafe"
+    assert "UNSAFE" in document["output"] and "UNSAFE" in capsys.readouterr().err

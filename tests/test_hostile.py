@@ -24,6 +24,8 @@ import os
 import re
 import shutil
 import signal
+import site
+import socket
 import subprocess
 import sys
 import textwrap
@@ -56,9 +58,9 @@ needs_root = pytest.mark.skipif(
     reason="needs root: only a separate sandbox user keeps these attacks off the grader's own "
     "processes (CI runs as root)",
 )
-needs_namespaces = pytest.mark.skipif(
-    not ISOLATION.namespaces,
-    reason=f"needs mount namespaces to hide the reference ({'; '.join(ISOLATION.notes)})",
+needs_safe_level = pytest.mark.skipif(
+    not ISOLATION.safe,
+    reason=f"the grader refuses to run here: no safe sandbox level ({'; '.join(ISOLATION.notes)})",
 )
 
 TOP_KEYS = {
@@ -273,8 +275,7 @@ def closed_sandboxes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int | None, 
 
     def close(self: sandbox.Sandbox) -> None:
         original(self)
-        uid = _uid_of(self)
-        closed.append((uid, sandbox._processes_of(uid) if uid is not None else []))
+        closed.append((_uid_of(self), self.leftover_processes()))
 
     monkeypatch.setattr(sandbox.Sandbox, "close", close)
     return closed
@@ -303,8 +304,7 @@ closed = []
 original = sandbox.Sandbox.close
 def close(self):
     original(self)
-    uid = getattr(self, "uid", self.isolation.uid)
-    closed.append([uid, sandbox._processes_of(uid) if uid is not None else []])
+    closed.append([getattr(self, "uid", self.isolation.uid), self.leftover_processes()])
 sandbox.Sandbox.close = close
 from grader.cli import main
 try:
@@ -617,7 +617,10 @@ def test_killing_the_parent_and_everyone_else(world: World, honest_cases, tmp_pa
     survives and writes the honest results."""
     folder = submission(tmp_path / "sub", "activations", KILLERS)
     graded = grade_cli(folder, tmp_path / "results.json")
-    assert_graded(graded, frozenset({"activations.relu"}), world, honest_cases)
+    # kill(0) reaches the worker itself, unless it is the init of a pid namespace (immune to
+    # its own SIGKILL): without one the import is a crash that costs the whole module.
+    broken = frozenset({"activations.relu"}) if ISOLATION.namespaces else targets("activations")
+    assert_graded(graded, broken, world, honest_cases)
 
 
 DAEMONS = r"""
@@ -1355,7 +1358,7 @@ def conv2d(image, kernel, stride=1, padding=0):
 """
 
 
-@needs_namespaces
+@needs_safe_level
 def test_reference_cases_and_grader_secrets_are_out_of_reach(
     world: World, honest_cases, tmp_path: Path
 ) -> None:
@@ -1436,7 +1439,7 @@ def conv2d(image, kernel, stride=1, padding=0):
 """
 
 
-@needs_namespaces
+@needs_safe_level
 def test_the_checkout_around_the_reference_does_not_leak_it(
     grade_api, world: World, honest_cases, tmp_path: Path
 ) -> None:
@@ -1629,3 +1632,239 @@ def test_a_crashing_submission_spares_a_concurrent_one() -> None:
         hostile.close()
         honest.close()
     assert reply == {"value": 1}
+
+
+# --- escapes from the sandbox itself: its code, its mounts, its neighbours ----------------------
+
+# Every route out a student could try from inside the worker; each success is reported through
+# relu's public case ("ESCAPED ..."), and the ones with effects outside are checked there too.
+ESCAPES = r"""
+import ctypes as _ctypes
+import os as _os
+import socket as _socket
+import sys as _sys
+
+_reference_relu = relu
+
+
+def _escapes():
+    libc = _ctypes.CDLL(None, use_errno=True)
+    got = []
+    payload = "open(%r, 'w').write('escaped')\n" % _HOSTILE["escaped"]
+    import site
+    # A read-only bind made writable again, then a .pth that runs in every later interpreter.
+    for folder in [*site.getsitepackages(), _sys.prefix, _sys.base_prefix]:
+        libc.mount(None, folder.encode(), None, 32 | 4096, None)  # MS_REMOUNT | MS_BIND
+        try:
+            with open(_os.path.join(folder, _HOSTILE["token"] + ".pth"), "w") as handle:
+                handle.write("import os; " + payload)
+            got.append(f"planted a .pth in {folder}")
+        except BaseException:
+            pass
+    # The worker's own code, for the next worker to run.
+    runtime = {_os.path.dirname(_os.path.abspath(_sys.argv[0]))} if _sys.argv[0] else set()
+    for name in ("confine", "worker", "wire", "landlock", "seccomp"):
+        module = _sys.modules.get(name)
+        if module is not None and getattr(module, "__file__", None):
+            runtime.add(_os.path.dirname(_os.path.abspath(module.__file__)))
+    for folder in runtime:
+        for name in ("confine.py", "worker.py", "wire.py"):
+            try:
+                with open(_os.path.join(folder, name), "a") as handle:
+                    handle.write("\n" + payload)
+                got.append(f"rewrote {folder}/{name}")
+            except BaseException:
+                pass
+    # The grader and its ancestors: their cwd, root, environment, memory; ptrace.
+    pids, pid = [], _os.getppid()
+    for _ in range(12):
+        if pid <= 1:
+            break
+        pids.append(pid)
+        try:
+            with open(f"/proc/{pid}/stat") as handle:
+                pid = int(handle.read().rsplit(")", 1)[1].split()[1])
+        except BaseException:
+            break
+    pids += range(_HOSTILE["near"], _HOSTILE["near"] + 400)  # guessed: the grader is nearby
+    for pid in dict.fromkeys(pids):
+        for path in (f"/proc/{pid}/cwd/solutions/conv.py",
+                     f"/proc/{pid}/root{_HOSTILE['root']}/solutions/conv.py",
+                     f"/proc/{pid}/environ"):  # fmt: skip
+            try:
+                with open(path, "rb") as handle:
+                    data = handle.read(1 << 20)
+                if b"def conv2d" in data or _HOSTILE["secret"].encode() in data:
+                    got.append(f"read {path}")
+            except BaseException:
+                pass
+        if libc.ptrace(16, pid, None, None) == 0:  # PTRACE_ATTACH
+            got.append(f"attached to {pid}")
+            libc.ptrace(17, pid, None, None)  # PTRACE_DETACH
+    # Local services: TCP, UDP and abstract unix sockets of the host.
+    for family, kind, address in (
+        (_socket.AF_INET, _socket.SOCK_STREAM, ("127.0.0.1", _HOSTILE["tcp"])),
+        (_socket.AF_INET, _socket.SOCK_DGRAM, ("127.0.0.1", _HOSTILE["udp"])),
+        (_socket.AF_UNIX, _socket.SOCK_STREAM, "\0" + _HOSTILE["abstract"]),
+    ):
+        try:
+            with _socket.socket(family, kind) as connection:
+                connection.settimeout(1)
+                connection.connect(address)
+                connection.send(b"escaped")
+            got.append(f"connected to {address!r}")
+        except BaseException:
+            pass
+    # SysV shared memory, semaphores and queues outlive every process of the sandbox.
+    for name, args in (("shmget", (4096, 0o1666)), ("semget", (1, 0o1666)),
+                       ("msgget", (0o1666,))):  # fmt: skip
+        if getattr(libc, name)(_HOSTILE["ipc_key"], *args) >= 0:
+            got.append(f"{name} made a SysV object")
+    return got
+
+
+_escaped_at_import = _escapes()
+
+
+def relu(x):
+    found = _escaped_at_import + _escapes()
+    if found:
+        raise RuntimeError("ESCAPED " + "; ".join(found)[:1500])
+    return _reference_relu(x)
+
+
+def relu_grad(x):
+    _os._exit(0)  # the next call needs a new worker: it must not run anything planted here
+"""
+
+
+class Listeners:
+    """TCP, UDP and abstract unix listeners on this machine, polled for anything that came."""
+
+    def __init__(self) -> None:
+        self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.tcp.bind(("127.0.0.1", 0))
+        self.tcp.listen(8)
+        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.udp.bind(("127.0.0.1", 0))
+        self.abstract_name = f"tutorial9-hostile-{uuid.uuid4().hex}"
+        self.abstract = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.abstract.bind("\0" + self.abstract_name)
+        self.abstract.listen(8)
+        for listener in (self.tcp, self.udp, self.abstract):
+            listener.setblocking(False)
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "tcp": self.tcp.getsockname()[1],
+            "udp": self.udp.getsockname()[1],
+            "abstract": self.abstract_name,
+        }
+
+    def reached(self) -> list[str]:
+        reached = []
+        for name, listener in (("tcp", self.tcp), ("abstract", self.abstract)):
+            try:
+                listener.accept()[0].close()
+                reached.append(name)
+            except BlockingIOError:
+                pass
+        try:
+            self.udp.recv(64)
+            reached.append("udp")
+        except BlockingIOError:
+            pass
+        return reached
+
+    def close(self) -> None:
+        for listener in (self.tcp, self.udp, self.abstract):
+            listener.close()
+
+
+def _sysv_objects(key: int) -> list[str]:
+    """SysV IPC objects with `key` in this IPC namespace (/proc/sysvipc lists them)."""
+    found = []
+    for kind in ("shm", "sem", "msg"):
+        try:
+            lines = Path(f"/proc/sysvipc/{kind}").read_text().splitlines()[1:]
+        except OSError:
+            continue
+        found += [kind for line in lines if line.split() and int(line.split()[0]) == key]
+    return found
+
+
+@needs_safe_level
+def test_no_route_out_of_the_sandbox(world: World, honest_cases, tmp_path: Path) -> None:
+    """Remounting read-only binds writable and planting a .pth; rewriting the worker's own code
+    and crashing so that a new worker runs it; the grader's cwd, root, environment and ptrace
+    through /proc/<pid> of every ancestor and of guessed pids; TCP, UDP and abstract sockets
+    of local listeners; SysV IPC: nothing works, nothing is left, the scores are honest."""
+    escaped = tmp_path / "escaped"
+    secret = f"grader-secret-{uuid.uuid4().hex}"
+    key = int.from_bytes(os.urandom(3), "big") + 1
+    listeners = Listeners()
+    site_dirs = [*site.getsitepackages(), sys.prefix, sys.base_prefix]
+    config = world.config(
+        escaped=str(escaped), secret=secret, near=os.getpid(), root=str(ROOT), ipc_key=key,
+        **listeners.config(),
+    )  # fmt: skip
+    folder = submission(tmp_path / "sub", "activations", config + ESCAPES)
+    try:
+        graded = grade_cli(folder, tmp_path / "results.json", env={"TUTORIAL9_SECRET": secret})
+        reached = listeners.reached()
+    finally:
+        listeners.close()
+    assert "ESCAPED" not in json.dumps(graded.document)
+    assert_graded(graded, frozenset({"activations.relu_grad"}), world, honest_cases)
+    assert not escaped.exists() and reached == [] and _sysv_objects(key) == []
+    planted = [d for d in site_dirs if Path(d, world.token + ".pth").exists()]
+    assert planted == []
+    # The next honest grade runs nothing the hostile one could have planted.
+    again = grade_cli(submission(tmp_path / "honest"), tmp_path / "again.json")
+    assert_graded(again, frozenset(), world, honest_cases)
+    assert not escaped.exists()
+
+
+LINGERING = r"""
+import os as _os
+import signal as _signal
+import time as _time
+
+
+def _linger():
+    # A double-forked, setsid daemon that ignores SIGTERM and SIGHUP and keeps forging.
+    if _os.fork():
+        _time.sleep(0.2)
+        return
+    _os.setsid()
+    if _os.fork():
+        _os._exit(0)
+    _signal.signal(_signal.SIGTERM, _signal.SIG_IGN)
+    _signal.signal(_signal.SIGHUP, _signal.SIG_IGN)
+    while True:
+        _plant()
+        _time.sleep(0.05)
+
+
+_linger()
+
+
+def relu(x):
+    _linger()
+    raise RuntimeError("a daemon is running")
+"""
+
+
+@needs_safe_level
+def test_daemons_are_killed_and_reported_at_every_level(
+    world: World, honest_cases, tmp_path: Path
+) -> None:
+    """Daemons started at import and at call time (setsid, double fork, SIGTERM ignored) are
+    found and killed at every level, a user of their own or not, and none outlives grading."""
+    out = tmp_path / "results.json"
+    folder = submission(tmp_path / "sub", "activations", world.config() + PLANT + LINGERING)
+    graded = grade_cli(folder, out)
+    written = out.read_bytes()
+    time.sleep(1.0)
+    assert out.read_bytes() == written
+    assert_graded(graded, frozenset({"activations.relu"}), world, honest_cases)

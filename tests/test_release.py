@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from grader import release, reports, stubs
+from grader import release, reports, sandbox, stubs
 from grader.problems import DEFAULT_PATH, MODULES, load
 from tests import reporter
 
@@ -108,6 +108,8 @@ def test_setup_sh_dry_run(autograder_zip: Path, tmp_path: Path) -> None:
             in run.stdout
         )  # noqa: E501
     assert not release.VENV.startswith("/autograder")
+    assert f"+ runuser -u {release.SANDBOX_USER} -- {release.VENV}/bin/python -I" in run.stdout
+    assert "+ chmod o+x /opt\n" in run.stdout or not release.VENV.startswith("/opt/")
 
 
 def hostile_conv(root: Path) -> str:
@@ -177,7 +179,7 @@ def test_gradescope_end_to_end(autograder_zip: Path, tmp_path: Path, kind: str) 
     if kind == "grader-crash":
         assert document["score"] == 0 and "did not finish" in document["output"]
         return
-    assert document["extra_data"]["sandbox"]["level"] in ("full", "user", "namespaces", "process")
+    assert document["extra_data"]["sandbox"]["level"] in sandbox.LEVELS
     scores = {t["number"]: t["score"] for t in document["tests"]}
     assert document["tests"] and all(isinstance(s, float) for s in scores.values())
     if kind == "correct":

@@ -392,3 +392,237 @@ def test_the_unprivileged_user_namespace_level_builds_the_same_view() -> None:
     finally:
         box.close()
     assert "work" not in listing and "home" not in listing and not solutions_visible
+
+
+needs_safe_level = pytest.mark.skipif(
+    not ISOLATION.safe, reason=f"no safe sandbox level here ({'; '.join(ISOLATION.notes)})"
+)
+needs_fences = pytest.mark.skipif(
+    not (ISOLATION.landlock and ISOLATION.seccomp), reason="no Landlock or seccomp here"
+)
+
+
+@needs_safe_level
+def test_no_capability_no_new_privileges_and_the_filter_inside(make) -> None:
+    """Does student code hold no capability in any set, with NO_NEW_PRIVS and seccomp on?"""
+    box = make(
+        """\
+        import ctypes
+        def f():
+            libc = ctypes.CDLL(None, use_errno=True)
+            header = (ctypes.c_uint32 * 2)(0x20080522, 0)
+            data = (ctypes.c_uint32 * 6)()
+            libc.capget(header, data)
+            bounding = [c for c in range(41) if libc.prctl(23, c, 0, 0, 0) == 1]
+            ambient = [c for c in range(41) if libc.prctl(47, 1, c, 0, 0) == 1]
+            flags = libc.prctl(39, 0, 0, 0, 0), libc.prctl(21, 0, 0, 0, 0)
+            return list(data), bounding, ambient, *flags
+        """
+    )
+    sets, bounding, ambient, no_new_privs, seccomp_mode = call(box, "f")["value"]
+    assert sets == [0] * 6
+    assert ambient == []
+    assert no_new_privs == 1
+    if ISOLATION.uid is not None or ISOLATION.namespaces:  # root somewhere: bounding emptied
+        assert bounding == []
+    if ISOLATION.seccomp:
+        assert seccomp_mode == 2
+
+
+@needs_fences
+def test_the_filter_denies_namespaces_sockets_ptrace_and_sysv_ipc(make) -> None:
+    """Are user namespaces, sockets, ptrace and SysV IPC refused inside, while fork works?"""
+    box = make(
+        """\
+        import ctypes, os, socket
+        def f():
+            libc = ctypes.CDLL(None, use_errno=True)
+            results = {
+                "unshare": libc.unshare(0x10000000),
+                "ptrace": libc.ptrace(16, os.getppid() or 1, 0, 0),
+                "shmget": libc.shmget(0, 4096, 0o1600),
+                "msgget": libc.msgget(0, 0o1600),
+            }
+            try:
+                socket.socket(socket.AF_UNIX).close()
+                results["socket"] = 0
+            except OSError:
+                results["socket"] = -1
+            pid = os.fork()
+            if pid == 0:
+                os._exit(7)
+            results["fork"] = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+            return results
+        """
+    )
+    results = call(box, "f")["value"]
+    assert results.pop("fork") == 7
+    assert results == {"unshare": -1, "ptrace": -1, "shmget": -1, "msgget": -1, "socket": -1}
+
+
+def test_logs_are_opened_as_regular_files_only(tmp_path: Path) -> None:
+    """Would the grader follow a log swapped for a link, or hang on a FIFO?"""
+    target = tmp_path / "target"
+    target.write_text("secret")
+    (tmp_path / "link").symlink_to(target)
+    os.mkfifo(tmp_path / "fifo")
+    for name in ("link", "fifo"):
+        with pytest.raises((OSError, S.SandboxBroken)):
+            S._open_log(tmp_path / name, os.O_RDONLY)
+    fd = S._open_log(tmp_path / "plain")
+    os.close(fd)
+    assert (tmp_path / "plain").is_file() and target.read_text() == "secret"
+
+
+@pytest.mark.parametrize(
+    ("lines", "files", "limit"),
+    [
+        ("0::/job\n", {"job/memory.max": "805306368\n", "memory.max": "max\n"}, 805306368),
+        ("0::/\n", {"memory.max": "max\n"}, None),
+        (
+            "4:memory:/a/b\n2:cpu:/a\n",
+            {
+                "memory/a/b/memory.limit_in_bytes": "9223372036854771712\n",
+                "memory/a/memory.limit_in_bytes": "536870912\n",
+            },
+            536870912,
+        ),  # fmt: skip
+    ],
+    ids=["v2", "v2-unlimited", "v1-parent"],
+)
+def test_the_cgroup_memory_limit_is_read(tmp_path: Path, lines, files, limit) -> None:
+    """Is the smallest memory limit from the grader's cgroup up to the root found?"""
+    (tmp_path / "cgroup").write_text(lines)
+    for relative, text in files.items():
+        (tmp_path / "sys" / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "sys" / relative).write_text(text)
+    assert S._cgroup_memory_limit(tmp_path / "cgroup", tmp_path / "sys") == limit
+
+
+def test_the_memory_cap_stays_inside_the_container(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a 768 MB container (Gradescope), does a worker get less than the container has?"""
+    monkeypatch.setattr(S, "_cgroup_memory_limit", lambda *a: 768 * 2**20)
+    box = S.Sandbox({}, memory=1 << 30, cpu_seconds=10)
+    soft, hard = box._rlimits()["AS"]
+    assert hard == soft <= 768 * 2**20 - S.GRADER_RESERVE
+
+
+def test_no_safe_level_is_refused_with_the_options() -> None:
+    """Where nothing contains student code, does the grader refuse, naming what to do?"""
+    unsafe = S.Isolation("unsafe", None, False, (), ("no Landlock on this kernel",))
+    with pytest.raises(S.SandboxUnavailable) as refused:
+        S.require(unsafe)
+    for option in ("root", "container", "user namespaces", "--unsafe-trust-submissions"):
+        assert option in str(refused.value)
+    S.require(unsafe, trust=True)
+    S.require(ISOLATION) if ISOLATION.safe else None
+
+
+def test_folders_holding_a_hidden_one_are_granted_around_it(tmp_path: Path) -> None:
+    """Does Landlock's read list leave out a hidden folder inside a granted one (the grader
+    installed in site-packages), and keep a venv inside a hidden project?"""
+    site = tmp_path / "site-packages"
+    for name in ("numpy", "grader", "solutions"):
+        (site / name).mkdir(parents=True)
+    (site / "six.py").write_text("")
+    (site / "link").symlink_to(site / "grader")
+    hidden = [str(site / "grader"), str(site / "solutions")]
+    fenced = S.Isolation("landlock", None, False, (), landlock=1, seccomp=True)
+    assert sorted(S._readable([str(site)], hidden, fenced)) == [
+        str(site / "numpy"), str(site / "six.py")]  # fmt: skip
+    project = tmp_path / "project"
+    (project / ".venv").mkdir(parents=True)
+    assert S._readable([str(project / ".venv")], [str(project)], fenced) == [
+        str(project / ".venv")]  # fmt: skip
+
+
+@pytest.fixture
+def project_with_venv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project folder with a secret and a .venv inside it holding a module."""
+    project = tmp_path / "project"
+    (project / ".venv" / "lib").mkdir(parents=True)
+    (project / ".venv" / "lib" / "venvmodule.py").write_text("ANSWER = 42\n")
+    (project / "secret.txt").write_text("the reference")
+    for path in (tmp_path, project, project / ".venv", project / ".venv" / "lib"):
+        path.chmod(0o755)
+    (project / ".venv" / "lib" / "venvmodule.py").chmod(0o644)
+    reach = S._interpreter_dirs()
+    monkeypatch.setattr(S, "_interpreter_dirs", lambda: [*reach, str(project / ".venv" / "lib")])
+    return project
+
+
+@pytest.mark.skipif(
+    ISOLATION.level not in ("full", "namespaces", "landlock"),
+    reason="only a view or Landlock can show a folder inside a hidden one",
+)
+def test_a_venv_inside_the_hidden_project_stays_usable(project_with_venv: Path) -> None:
+    """With the project hidden, is its .venv still there for the worker, and nothing else?"""
+    project = project_with_venv
+    source = (
+        "import os, sys\n"
+        "def f(lib, secret):\n"
+        "    sys.path.insert(0, lib)\n"
+        "    import venvmodule\n"
+        "    return venvmodule.ANSWER, os.path.exists(secret)\n"
+    )
+    box = S.Sandbox({"conv": source.encode()}, 1 << 30, 60, hide=(str(project),))
+    try:
+        reply = call(box, "f", str(project / ".venv" / "lib"), str(project / "secret.txt"))
+    finally:
+        box.close()
+    assert reply["value"] == (42, False)
+
+
+def test_daemons_are_found_and_killed_without_a_user_of_their_own(tmp_path: Path) -> None:
+    """Without a separate uid or a pid namespace, is a setsid double-forked daemon still
+    killed by close() and reported while alive (the guard adopts orphans)?"""
+    level = S.Isolation(
+        "landlock", None, False, (), landlock=ISOLATION.landlock, seccomp=ISOLATION.seccomp
+    )
+    if os.geteuid() == 0 and not ISOLATION.landlock:
+        pytest.skip("as root this would run student code as root without any fence")
+    source = textwrap.dedent(
+        """\
+        import os, signal, time
+        def f():
+            if os.fork() == 0:
+                os.setsid()
+                if os.fork() == 0:
+                    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+                    time.sleep(60)
+                os._exit(0)
+            time.sleep(0.2)
+            return os.getpid()
+        """
+    ).encode()
+    box = S.Sandbox({"conv": source}, 1 << 30, 60, isolation=level)
+    try:
+        assert call(box, "f")["value"] > 1
+        guard = box._proc.pid if box._proc is not None else box._guard_pid()
+        assert len(S._descendants(guard)) == 2  # the worker and the adopted daemon
+    finally:
+        box.close()
+    assert box._seen and box.leftover_processes() == []
+
+
+def test_an_overfull_workspace_is_reset_before_the_next_request(tmp_path: Path) -> None:
+    """Without namespaces (no tmpfs), does filling the workspace cost a fresh workspace?"""
+    level = S.Isolation("landlock", None, False, (), landlock=ISOLATION.landlock, seccomp=True)
+    if os.geteuid() == 0 and not ISOLATION.landlock:
+        pytest.skip("as root this would run student code as root without any fence")
+    source = (
+        "import os\n"
+        "def fill():\n"
+        "    for i in range(S.WORKSPACE_FILES + 10):\n"
+        "        open(f'junk{i}', 'w').close()\n"
+        "    return len(os.listdir('.'))\n"
+        "def count():\n"
+        "    return len(os.listdir('.'))\n"
+    ).replace("S.WORKSPACE_FILES", str(S.WORKSPACE_FILES))
+    box = S.Sandbox({"conv": source.encode()}, 1 << 30, 60, isolation=level)
+    try:
+        assert call(box, "fill")["value"] > S.WORKSPACE_FILES
+        assert call(box, "count")["value"] <= 2  # conv.py (and its __pycache__)
+        assert box.starts == 2
+    finally:
+        box.close()

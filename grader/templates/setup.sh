@@ -30,11 +30,20 @@ fi
 run "$venv/bin/python" -m pip install --no-cache-dir --disable-pip-version-check \
     -r "$here/requirements.txt"
 run chmod -R a+rX "$venv"
+# Student code never runs as root: the sandbox user must reach the interpreter, so every
+# folder above the environment must let others pass (a root umask of 077 would not).
+parent="$(dirname "$venv")"
+while [ "$parent" != "/" ]; do
+    run chmod o+x "$parent"
+    parent="$(dirname "$parent")"
+done
 
 if ! id -u "$user" >/dev/null 2>&1; then
     run useradd --system --no-create-home --shell /usr/sbin/nologin "$user"
 fi
 
-# Fail the build now, not at the first submission, if an import is broken.
+# Fail the build now, not at the first submission, if an import is broken, or if the sandbox
+# user cannot load the interpreter (the grader would then refuse to run student code).
 run "$venv/bin/python" -c "import numpy, pytest, yaml, nbformat"
+run runuser -u "$user" -- "$venv/bin/python" -I -c "import numpy"
 echo "tutorial9 autograder: set up $venv and user $user"
