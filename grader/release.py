@@ -135,7 +135,14 @@ def student_members(problems: ProblemSet, recorded: dict[str, Any]) -> list[Memb
     }
     files[f"exercises/{problems.notebook_name}"] = notebook.render(problems, stub_text).encode()
     files["grader/__init__.py"] = b'"""What the public cases need of the Tutorial 9 grader."""\n'
-    for name in ("checks.py", "problems.py", "cases/__init__.py", "cases/conftest.py"):
+    for name in (
+        "checks.py",
+        "hints.py",
+        "messages.py",
+        "problems.py",
+        "cases/__init__.py",
+        "cases/conftest.py",
+    ):
         files[f"grader/{name}"] = (GRADER / name).read_bytes()
     for path in sorted(PUBLIC_CASES.glob("*.py")):
         files[f"grader/cases/public/{path.name}"] = path.read_bytes()
