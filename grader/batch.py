@@ -157,15 +157,18 @@ def _hash_file(digest: Any, path: Path) -> None:
 
 
 def grader_fingerprint(problems_path: Path = DEFAULT_PATH) -> str:
-    """The grader version plus a hash of everything that decides a grade."""
+    """The grader version plus a hash of everything that decides a grade: the grader, and the
+    problem set's file, references and cases."""
     from grader.grading import GRADER_VERSION
 
-    root = Path(__file__).resolve().parent.parent
+    problems = load(problems_path)
     digest = hashlib.sha256(Path(problems_path).read_bytes())
-    files = sorted((root / "grader").rglob("*.py")) + sorted((root / "solutions").glob("*.py"))
-    for path in files:
-        if "__pycache__" not in path.parts:
-            digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    trees = [Path(__file__).resolve().parent, problems.solutions_dir, problems.cases_dir]
+    for index, tree in enumerate(trees):  # names relative to each tree: a moved checkout is alike
+        for path in sorted(tree.rglob("*.py")):
+            if "__pycache__" not in path.parts:
+                name = f"{index}/{path.relative_to(tree).as_posix()}"
+                digest.update(name.encode() + b"\0" + path.read_bytes())
     return f"{GRADER_VERSION}+{digest.hexdigest()[:16]}"
 
 

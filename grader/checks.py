@@ -45,11 +45,11 @@ from typing import Any, NoReturn
 
 import numpy as np
 
+from grader import hints, messages
+
 __all__ = ["Expect"]
 
-_SHOW_ENTRIES = 64  # arrays up to this size are printed in full in public messages
 _SHOW_MISMATCHES = 3  # mismatching entries itemised in public messages
-_MAX_TEXT = 60  # characters of a returned string echoed back
 
 
 class Expect:
@@ -96,14 +96,14 @@ class Expect:
             The returned value as a plain ndarray.
         """
         __tracebackhide__ = True
-        exp = _reference_array(expected)
+        exp = hints.reference_array(expected)
         arr = self._plain_array(actual, what, inputs)
         problem = self._array_problem(arr, exp, what)
         if problem is not None:
             headline, details = problem
-            label = _array_hint(arr, exp, misconceptions, self.rtol, self.atol)
-            label = label or _truncated(arr, exp)
-            self._fail(what, headline, details=details, inputs=inputs, hint=_looks_like(label))
+            label = hints.array_hint(arr, exp, misconceptions, self.rtol, self.atol)
+            label = label or hints.truncated(arr, exp)
+            self._fail(what, headline, details=details, inputs=inputs, hint=hints.looks_like(label))
         return arr
 
     def array_list(
@@ -128,9 +128,9 @@ class Expect:
             The returned arrays as plain ndarrays.
         """
         __tracebackhide__ = True
-        exps = [_reference_array(e) for e in expected]
+        exps = [hints.reference_array(e) for e in expected]
         if type(actual) is not list:
-            self._fail(what, _wrong_type(actual, "a list of numpy arrays"), inputs=inputs)
+            self._fail(what, messages.wrong_type(actual, "a list of numpy arrays"), inputs=inputs)
         items = list.__iter__(actual)  # a list subclass cannot lie about its items
         arrs = [self._plain_array(item, f"{what}[{i}]", inputs) for i, item in enumerate(items)]
         if len(arrs) != len(exps):
@@ -146,13 +146,13 @@ class Expect:
                 headline, details = problem
                 hint = None
                 for label, wrong in (misconceptions or {}).items():
-                    wrongs = [_reference_array(w) for w in wrong]
-                    if _all_close(arrs, wrongs, self.rtol, self.atol) and not _all_close(
+                    wrongs = [hints.reference_array(w) for w in wrong]
+                    if hints.all_close(arrs, wrongs, self.rtol, self.atol) and not hints.all_close(
                         exps, wrongs, self.rtol, self.atol
                     ):
-                        hint = _looks_like(label)
+                        hint = hints.looks_like(label)
                         break
-                hint = hint or _looks_like(_truncated(arr, exp))
+                hint = hint or hints.looks_like(hints.truncated(arr, exp))
                 self._fail(f"{what}[{i}]", headline, details=details, inputs=inputs, hint=hint)
         return arrs
 
@@ -186,7 +186,7 @@ class Expect:
                 inputs=inputs,
             )
         else:
-            self._fail(what, _wrong_type(actual, expected_kind), inputs=inputs)
+            self._fail(what, messages.wrong_type(actual, expected_kind), inputs=inputs)
         if arr.dtype.kind not in "biufc":
             self._fail(
                 what,
@@ -200,31 +200,35 @@ class Expect:
     ) -> tuple[str, list[str]] | None:
         """(headline, revealed details) of the first problem after the type check, or None."""
         if arr.shape != exp.shape:
-            details = [f"expected shape {_shape(exp.shape)}, got {_shape(arr.shape)}"]
-            details += _show_pair(exp, arr)
-            return self._got(f"wrong shape: got {_shape(arr.shape)}.", "wrong shape."), details
+            details = [
+                f"expected shape {messages.shape(exp.shape)}, got {messages.shape(arr.shape)}"
+            ]
+            details += messages.show_pair(exp, arr)
+            return self._got(
+                f"wrong shape: got {messages.shape(arr.shape)}.", "wrong shape."
+            ), details
         kind = arr.dtype.kind
         if kind == "b":
             return (
                 "returned a boolean array; convert it to floats, e.g. mask.astype(float).",
-                _show_pair(exp, arr),
+                messages.show_pair(exp, arr),
             )
         if kind in "iu":
-            return _integer_headline(arr), _show_pair(exp, arr)
+            return messages.integer_headline(arr), messages.show_pair(exp, arr)
         if kind == "c":
             return "returned a complex array; results should be real numbers.", []
         values = arr.astype(np.float64)
         bad = ~np.isfinite(values) & np.isfinite(exp)
         if bad.any():
             headline = self._got(
-                _nonfinite_headline(values, bad),
+                messages.nonfinite_headline(values, bad),
                 "the result contains NaN or inf (an overflow, or a division by zero?).",
             )
-            return headline, _show_pair(exp, arr)
+            return headline, messages.show_pair(exp, arr)
         close = np.isclose(values, exp, rtol=self.rtol, atol=self.atol, equal_nan=True)
         if not close.all():
             wrong = np.argwhere(~close)
-            where = "" if arr.ndim == 0 else f" (first at index {_index(wrong[0])})"
+            where = "" if arr.ndim == 0 else f" (first at index {messages.index(wrong[0])})"
             headline = self._got(
                 f"values differ at {len(wrong)} of {arr.size} entries{where}.",
                 "some values are wrong.",
@@ -232,8 +236,10 @@ class Expect:
             details = [f"tolerance: rtol={self.rtol:g}, atol={self.atol:g}"]
             for index in wrong[:_SHOW_MISMATCHES]:
                 at = tuple(int(i) for i in index)
-                details.append(f"at {_index(index)}: expected {exp[at]:.6g}, got {values[at]:.6g}")
-            details += _show_pair(exp, arr)
+                details.append(
+                    f"at {messages.index(index)}: expected {exp[at]:.6g}, got {values[at]:.6g}"
+                )
+            details += messages.show_pair(exp, arr)
             return headline, details
         return None
 
@@ -296,7 +302,7 @@ class Expect:
         __tracebackhide__ = True
         value = self._plain_int(actual, what, inputs)
         if value != expected:
-            hint = _looks_like(_exact_hint(value, int(expected), misconceptions))
+            hint = hints.looks_like(hints.exact_hint(value, int(expected), misconceptions))
             self._fail(
                 what,
                 self._got(f"got {value}, which is not right.", "the value is not right."),
@@ -336,13 +342,13 @@ class Expect:
                 self._got(f"got {value}, which is not a finite number.", "got NaN or inf."),
                 inputs=inputs,
             )
-        if not _close(value, exp, self.rtol, self.atol):
+        if not hints.close(value, exp, self.rtol, self.atol):
             hint = None
             for label, wrong in (misconceptions or {}).items():
-                if _close(value, float(wrong), self.rtol, self.atol) and not _close(
+                if hints.close(value, float(wrong), self.rtol, self.atol) and not hints.close(
                     exp, float(wrong), self.rtol, self.atol
                 ):
-                    hint = _looks_like(label)
+                    hint = hints.looks_like(label)
                     break
             self._fail(
                 what,
@@ -382,10 +388,12 @@ class Expect:
         if value != expected:
             self._fail(
                 what,
-                self._got(f"got {_quote(value)}, which is not right.", "the text is not right."),
+                self._got(
+                    f"got {messages.quote(value)}, which is not right.", "the text is not right."
+                ),
                 details=[f"expected {expected!r}"],
                 inputs=inputs,
-                hint=_text_hint(value, expected, choices, misconceptions),
+                hint=hints.text_hint(value, expected, choices, misconceptions),
             )
         return value
 
@@ -413,7 +421,7 @@ class Expect:
         __tracebackhide__ = True
         exp = tuple(int(e) for e in expected)
         if not isinstance(actual, tuple):
-            self._fail(what, _wrong_type(actual, "a tuple of ints"), inputs=inputs)
+            self._fail(what, messages.wrong_type(actual, "a tuple of ints"), inputs=inputs)
         items = list(tuple.__iter__(actual))  # a tuple subclass cannot lie about its items
         value = tuple(self._plain_int(x, what, inputs, f"entry {i}") for i, x in enumerate(items))
         if value != exp:
@@ -423,7 +431,7 @@ class Expect:
                 self._got(f"got {value}, which is not right.", "the shape is not right."),
                 details=[f"expected {exp}"],
                 inputs=inputs,
-                hint=_looks_like(_exact_hint(value, exp, wrongs)),
+                hint=hints.looks_like(hints.exact_hint(value, exp, wrongs)),
             )
         return value
 
@@ -454,7 +462,7 @@ class Expect:
         """
         __tracebackhide__ = True
         if not isinstance(actual, dict):
-            self._fail(what, _wrong_type(actual, "a dict"))
+            self._fail(what, messages.wrong_type(actual, "a dict"))
         pairs = list(dict.items(actual))  # a dict subclass cannot lie about its items
         bad_keys = [k for k, _ in pairs if type(k) is not str]
         if bad_keys:
@@ -468,7 +476,9 @@ class Expect:
                 if missing:
                     parts.append("is missing " + ", ".join(map(repr, missing)))
                 if extra:
-                    parts.append("has unexpected keys " + ", ".join(_quote(k) for k in extra[:5]))
+                    parts.append(
+                        "has unexpected keys " + ", ".join(messages.quote(k) for k in extra[:5])
+                    )
                 self._fail(what, " and ".join(parts) + ".")
         checked: dict[str, str] = {}
         for key, exp in expected.items():
@@ -481,12 +491,12 @@ class Expect:
                     if key in wrong and all(
                         type(got.get(k)) is str and got[k] == v for k, v in wrong.items()
                     ):
-                        hint = _looks_like(text)
+                        hint = hints.looks_like(text)
                         break
-                hint = hint or _text_hint(value, exp, choices, None)
+                hint = hint or hints.text_hint(value, exp, choices, None)
                 self._fail(
                     what,
-                    f"entry {key!r} is {_quote(value)}, which is not right.",
+                    f"entry {key!r} is {messages.quote(value)}, which is not right.",
                     details=[f"expected {exp!r}"],
                     hint=hint,
                 )
@@ -522,7 +532,7 @@ class Expect:
                 "number: use // for floor division, or int(...).",
                 inputs=inputs,
             )
-        self._fail(what, _wrong_type(actual, "an int", entry), inputs=inputs)
+        self._fail(what, messages.wrong_type(actual, "an int", entry), inputs=inputs)
 
     def _plain_float(self, actual: Any, what: str, inputs: Mapping[str, Any] | None) -> float:
         __tracebackhide__ = True
@@ -544,13 +554,13 @@ class Expect:
         if isinstance(actual, np.ndarray):
             self._fail(
                 what,
-                f"returned an array of shape {_shape(_base_shape(actual))}; return a single float, "
-                "e.g. float(...).",
+                f"returned an array of shape {messages.shape(messages.base_shape(actual))}; "
+                "return a single float, e.g. float(...).",
                 inputs=inputs,
             )
         if isinstance(actual, (complex, np.complexfloating)):
             self._fail(what, "returned a complex number; it should be a real float.", inputs=inputs)
-        self._fail(what, _wrong_type(actual, "a float"), inputs=inputs)
+        self._fail(what, messages.wrong_type(actual, "a float"), inputs=inputs)
 
     def _plain_str(
         self, actual: Any, what: str, inputs: Mapping[str, Any] | None, entry: str = ""
@@ -559,7 +569,7 @@ class Expect:
         __tracebackhide__ = True
         if isinstance(actual, str):
             return str.__str__(actual)
-        self._fail(what, _wrong_type(actual, "a str", entry), inputs=inputs)
+        self._fail(what, messages.wrong_type(actual, "a str", entry), inputs=inputs)
 
     # ---------------------------------------------------------------------------- messages
 
@@ -586,7 +596,7 @@ class Expect:
         lines = [f"{what}: {headline}"]
         if self.reveal:
             for name, value in (inputs or {}).items():
-                lines.append("  " + _labelled(f"{name} =", _show(value)))
+                lines.append("  " + messages.labelled(f"{name} =", messages.show(value)))
             lines.extend(f"  {line}" for line in details)
         if hint:
             lines.append(f"Hint: {hint}")
@@ -594,14 +604,6 @@ class Expect:
 
 
 # ------------------------------------------------------------------------------- helpers
-
-
-def _reference_array(expected: Any) -> np.ndarray:
-    """A trusted expected value as float64 (a bug in a case fails loudly, not kindly)."""
-    exp = np.asarray(expected)
-    if exp.dtype.kind not in "biuf":
-        raise TypeError(f"expected values must be real numbers, got dtype {exp.dtype}")
-    return exp.astype(np.float64)
 
 
 def _convert_sequence(actual: list | tuple) -> np.ndarray | None:
@@ -621,160 +623,3 @@ def _plain_float_value(actual: Any) -> float:
     if isinstance(actual, float):
         return float.__float__(actual)  # np.float64 is a float: its stored value, not __float__
     return float(np.generic.item(actual))
-
-
-def _wrong_type(actual: Any, wanted: str, entry: str = "") -> str:
-    """Headline for a value of the wrong type; names the type only (never repr of student data)."""
-    if actual is None and not entry:
-        return f"returned None; it should return {wanted}. Did you forget a `return`?"
-    if actual is None:
-        return f"{entry} is None; it should be {wanted}."
-    if isinstance(actual, np.ndarray):
-        what = f"a numpy array of shape {_shape(_base_shape(actual))}"
-    else:
-        name = type(actual).__name__
-        what = f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
-    if entry:
-        return f"{entry} is {what}; it should be {wanted}."
-    return f"returned {what}; it should return {wanted}."
-
-
-def _base_shape(array: np.ndarray) -> tuple[int, ...]:
-    """The shape of an ndarray, read with ndarray's own descriptor (a subclass may override it)."""
-    return np.ndarray.shape.__get__(array)
-
-
-def _integer_headline(arr: np.ndarray) -> str:
-    return (
-        f"returned an integer array ({arr.dtype}): return floating-point values "
-        "(e.g. result.astype(float))."
-    )
-
-
-TRUNCATED = (
-    "the values were truncated to whole numbers: the output array took the integer dtype of "
-    "the input (np.zeros_like or np.empty_like of an integer input is integer; create it with "
-    "dtype=float)"
-)
-
-
-def _truncated(arr: np.ndarray, exp: np.ndarray) -> str | None:
-    """The truncation hint, when an integer result is the expected one cut to whole numbers."""
-    if arr.dtype.kind not in "iu" or arr.shape != exp.shape or (exp == np.round(exp)).all():
-        return None
-    values = arr.astype(np.float64)
-    if np.array_equal(values, np.trunc(exp)) or np.array_equal(values, np.floor(exp)):
-        return TRUNCATED
-    return None
-
-
-def _nonfinite_headline(values: np.ndarray, bad: np.ndarray) -> str:
-    nans = int(np.count_nonzero(np.isnan(values) & bad))
-    infs = int(np.count_nonzero(np.isinf(values) & bad))
-    found = " and ".join(
-        part
-        for part in (f"NaN at {nans}" if nans else "", f"inf at {infs}" if infs else "")
-        if part
-    )
-    return (
-        f"the result contains {found} of {values.size} entries "
-        "(an overflow, or a division by zero?)."
-    )
-
-
-def _close(a: float, b: float, rtol: float, atol: float) -> bool:
-    return bool(np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=True))
-
-
-def _all_close(
-    arrs: Sequence[np.ndarray], exps: Sequence[np.ndarray], rtol: float, atol: float
-) -> bool:
-    """Whether two lists of arrays match: same length, shapes and values."""
-    if len(arrs) != len(exps):
-        return False
-    for arr, exp in zip(arrs, exps, strict=True):
-        if arr.shape != exp.shape or arr.dtype.kind not in "biuf":
-            return False
-        if not np.allclose(arr.astype(np.float64), exp, rtol=rtol, atol=atol, equal_nan=True):
-            return False
-    return True
-
-
-def _array_hint(
-    arr: np.ndarray,
-    exp: np.ndarray,
-    misconceptions: Mapping[str, Any] | None,
-    rtol: float,
-    atol: float,
-) -> str | None:
-    """The first misconception the returned array matches (and the right answer does not)."""
-    for label, value in (misconceptions or {}).items():
-        wrong = _reference_array(value)
-        if _all_close([arr], [wrong], rtol, atol) and not _all_close([exp], [wrong], rtol, atol):
-            return label
-    return None
-
-
-def _exact_hint(value: Any, expected: Any, misconceptions: Mapping[str, Any] | None) -> str | None:
-    for label, wrong in (misconceptions or {}).items():
-        if value == wrong and expected != wrong:
-            return label
-    return None
-
-
-def _text_hint(
-    value: str,
-    expected: str,
-    choices: Sequence[str] | None,
-    misconceptions: Mapping[str, str] | None,
-) -> str | None:
-    hint = _looks_like(_exact_hint(value, expected, misconceptions))
-    if hint is None and choices is not None and value not in choices:
-        options = ", ".join(repr(c) for c in choices)
-        hint = f"that is not one of the allowed values ({options}); use the module's constants."
-    return hint
-
-
-def _looks_like(label: str | None) -> str | None:
-    """The hint sentence for a matched misconception label."""
-    return None if label is None else f"it looks like {label}."
-
-
-def _quote(value: str) -> str:
-    """repr of a (plain) string, shortened."""
-    if len(value) > _MAX_TEXT:
-        return repr(value[:_MAX_TEXT]) + "..."
-    return repr(value)
-
-
-def _shape(shape: tuple[int, ...]) -> str:
-    return str(tuple(int(n) for n in shape))
-
-
-def _index(index: Sequence[int]) -> str:
-    return str(tuple(int(i) for i in index))
-
-
-def _show(value: Any) -> str:
-    """A trusted value (input or result) as compact text."""
-    if isinstance(value, np.ndarray):
-        if value.size > _SHOW_ENTRIES:
-            return f"<array of shape {_shape(value.shape)}, dtype {value.dtype}>"
-        return np.array2string(value, precision=6, suppress_small=True, max_line_width=90)
-    if isinstance(value, (list, tuple)) and any(isinstance(v, np.ndarray) for v in value):
-        inner = ", ".join(_show(v) for v in value)
-        return f"[{inner}]" if isinstance(value, list) else f"({inner})"
-    return repr(value)
-
-
-def _show_pair(exp: np.ndarray, arr: np.ndarray) -> list[str]:
-    return [_labelled("expected:", _show(exp)), _labelled("got:     ", _show(arr))]
-
-
-def _labelled(label: str, text: str) -> str:
-    """`label text` with continuation lines indented under the text."""
-    indent = " " * (len(label) + 3)  # lines are shown after a 2-space margin
-    first, *rest = text.splitlines() or [""]
-    return "\n".join(
-        [f"{label} {first}"] + [indent + line if line.strip() else "" for line in rest]
-    )

@@ -82,7 +82,7 @@ def _generate(command: str, problems: ProblemSet) -> int:
     if command == "stubs":
         written = stubs.write_all(problems)
     else:
-        target = stubs.EXERCISES / notebook.NOTEBOOK_NAME
+        target = problems.exercises_dir / problems.notebook_name
         target.write_text(notebook.render(problems, stubs.render_all(problems)), encoding="utf-8")
         written = [target]
     for path in written:
@@ -401,7 +401,7 @@ def _parser() -> argparse.ArgumentParser:
     gradescope_zip.add_argument("--out", type=Path, default=Path("autograder.zip"))
     _limit_options(gradescope_zip)
     student = commands.add_parser("build-student", help="build the student bundle")
-    student.add_argument("--out", type=Path, default=Path("tutorial9-student.zip"))
+    student.add_argument("--out", type=Path, help="default: <name>-student.zip")
 
     batch = commands.add_parser("batch", help="grade a folder of submissions, with a report")
     batch.add_argument("submissions", type=Path, help="a folder: one entry per student")
@@ -421,6 +421,11 @@ def _parser() -> argparse.ArgumentParser:
     answers.add_argument("submissions", type=Path, help="a folder: one entry per student")
     answers.add_argument("--out", type=Path, default=Path("answers"), help="output folder")
 
-    commands.add_parser("stubs", help="regenerate exercises/*.py from solutions/")
-    commands.add_parser("notebook", help="regenerate exercises/tutorial9.ipynb")
+    commands.add_parser("stubs", help="regenerate the stubs (exercises/*.py) from the references")
+    commands.add_parser("notebook", help="regenerate the notebook (exercises/<name>.ipynb)")
+    for command in commands.choices.values():  # also accepted after the command
+        command.add_argument(
+            "--problems", type=Path, default=argparse.SUPPRESS,
+            help="the exercise set's problems.yaml (default: this project's)",
+        )  # fmt: skip
     return parser

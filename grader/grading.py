@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from grader import statements
-from grader.problems import DEFAULT_PATH, MODULES, ProblemSet, load
+from grader.problems import DEFAULT_PATH, ProblemSet, load
 from grader.sandbox import Sandbox, probe, require
 from grader.scoring import Results, score
 from grader.submission import read_submission
@@ -63,7 +63,7 @@ def grade(
     """
     started = time.monotonic()
     problems = problems or load(DEFAULT_PATH)
-    intake = read_submission(Path(submission), MODULES)
+    intake = read_submission(Path(submission), problems.modules)
     isolation = probe()
     require(isolation, trust)
     own_template = None
@@ -75,12 +75,13 @@ def grade(
         programs={m: statements.encode(source.program) for m, source in intake.sources.items()},
         memory=max(p.limits.memory for p in problems.problems) * 2**20,
         cpu_seconds=int(problems.limits.budget) + 10,
-        hide=hidden_directories(),
+        hide=(*hidden_directories(), str(problems.root)),
         isolation=isolation,
         template=template,
     )
-    unavailable = {m: why for m in MODULES if (why := intake.unavailable(m)) is not None}
-    if len(unavailable) < len(MODULES):
+    modules = problems.modules
+    unavailable = {m: why for m in modules if (why := intake.unavailable(m)) is not None}
+    if len(unavailable) < len(modules):
         sandbox.start()  # boots while pytest is imported and collects
     # Imported here, after the worker has started, because pytest takes a while to import.
     from grader import plugin
@@ -88,7 +89,7 @@ def grade(
 
     try:
         session = Session(problems, unavailable, sandbox, started=started, sources=intake.sources)
-        ran = plugin.run_cases(problems, session, cases or plugin.CASES)
+        ran = plugin.run_cases(problems, session, cases or problems.cases_dir)
     finally:
         sandbox.close()
         if own_template is not None:

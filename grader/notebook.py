@@ -14,9 +14,7 @@ import ast
 import nbformat
 
 from grader import answers
-from grader.problems import MODULES, ProblemSet
-
-NOTEBOOK_NAME = "tutorial9.ipynb"
+from grader.problems import ProblemSet
 
 _INTRO = """\
 # {title}
@@ -60,7 +58,7 @@ def build(problems: ProblemSet, stubs: dict[str, str]) -> nbformat.NotebookNode:
     """The notebook for `problems`, given the stub text of every module (`conv.py` -> text)."""
     setup: list[str] = []
     named: dict[str, str] = {}
-    for module in MODULES:
+    for module in problems.modules:
         module_setup, module_named = _definitions(stubs[f"{module}.py"])
         setup.extend(s for s in module_setup if s not in setup)
         named.update({f"{module}.{name}": text for name, text in module_named.items()})

@@ -9,6 +9,7 @@ and an empty configuration, so nothing but this plugin and the case files shapes
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,6 @@ from grader.outcomes import TestOutcome
 from grader.problems import ProblemSet
 from grader.proxy import STUDENT_ERROR, Session, StudentFailure, StudentProxy, StudentRaised
 
-CASES = Path(__file__).resolve().parent / "cases"
 _MAX_MESSAGE = 1500
 
 
@@ -146,8 +146,12 @@ def _message(exc: BaseException, visible: bool) -> tuple[str, bool]:
     )
 
 
-def run_cases(problems: ProblemSet, session: Session, cases: Path = CASES) -> GradingPlugin:
-    """Run every grading case under `cases` against the session's submission."""
+def run_cases(problems: ProblemSet, session: Session, cases: Path | None = None) -> GradingPlugin:
+    """Run every grading case under `cases` (the problem set's own by default) against the
+    session's submission. The cases import the reference package from the set's folder."""
+    cases = cases or problems.cases_dir
+    if str(problems.root) not in sys.path:
+        sys.path.insert(0, str(problems.root))
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     plugin = GradingPlugin(problems, session)
     args = [

@@ -7,6 +7,7 @@ the key, so an instructor can fix a typo without reading a traceback.
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,6 @@ import yaml
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "problems.yaml"
 SCHEMA_VERSION = 1
-MODULES = ("conv", "shapes", "rnn_types", "activations", "rnn")
 KINDS = ("code", "written")
 
 # The time policy that the budget must cover (grader/proxy.py and grader/sandbox.py apply it).
@@ -27,6 +27,11 @@ OVERHEAD = 20.0  # wall-clock seconds of grading besides student code: cases, co
 _ID = re.compile(r"^[A-Za-z0-9_-]+$")
 _PACKAGE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TARGET = re.compile(r"^([a-z_][a-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)$")
+_FOLDERS = {  # key -> (default, what it holds), each relative to problems.yaml's folder
+    "solutions": ("solutions", "the reference package (the cases import it by this name)"),
+    "cases": ("cases", "the grading cases, in public/ and hidden/"),
+    "exercises": ("exercises", "the generated student stubs and notebook"),
+}
 
 
 class ProblemsError(ValueError):
@@ -72,6 +77,41 @@ class ProblemSet:
     limits: Limits
     path: Path
     packages: tuple[str, ...] = ()  # what student code may import, beyond the standard library
+    solutions: str = "solutions"  # folders relative to `root` (see _FOLDERS)
+    cases: str = "cases"
+    exercises: str = "exercises"
+    name: str = "exercises"  # short name: the notebook is <name>.ipynb, the bundle <name>/
+
+    @property
+    def notebook_name(self) -> str:
+        return f"{self.name}.ipynb"
+
+    @property
+    def root(self) -> Path:
+        """The folder of problems.yaml, which the other folders are relative to."""
+        return self.path.resolve().parent
+
+    @property
+    def solutions_dir(self) -> Path:
+        return self.root / self.solutions
+
+    @property
+    def solutions_package(self) -> str:
+        """The import name of the reference package (its folder's name)."""
+        return Path(self.solutions).name
+
+    @property
+    def cases_dir(self) -> Path:
+        return self.root / self.cases
+
+    @property
+    def exercises_dir(self) -> Path:
+        return self.root / self.exercises
+
+    @property
+    def modules(self) -> tuple[str, ...]:
+        """The student modules, in first-use order: conv.py, shapes.py, ..."""
+        return tuple(dict.fromkeys(t.split(".")[0] for t in self.targets))
 
     @property
     def allowed(self) -> str:
@@ -154,24 +194,32 @@ def load(path: Path | str = DEFAULT_PATH) -> ProblemSet:
 def parse(raw: Any, path: Path) -> ProblemSet:
     """Validate an already-parsed YAML document (see `load`)."""
     where = path.name
-    top = _mapping(raw, where, {"schema_version", "title", "packages", "limits", "problems"})
+    keys = {"schema_version", "name", "title", "packages", "limits", "problems", *_FOLDERS}
+    top = _mapping(raw, where, keys)
     if top.get("schema_version") != SCHEMA_VERSION:
         raise ProblemsError(
             f"{where}: 'schema_version' must be {SCHEMA_VERSION}, got {top.get('schema_version')!r}"
         )
     title = _text(top, "title", where)
+    name = top.get("name", path.resolve().parent.name)
+    if not isinstance(name, str) or not _ID.match(name):
+        raise ProblemsError(
+            f"{where}: 'name' must be a short name of letters, digits, '_' or '-' (it names "
+            f"the notebook and the student bundle), got {name!r}"
+        )
     packages = _packages(top.get("packages", []), where)
     limits = _limits(top.get("limits", {}), Limits(), f"{where}: 'limits'", allow_budget=True)
     items = top.get("problems")
     if not isinstance(items, list) or not items:
         raise ProblemsError(f"{where}: 'problems' must be a non-empty list")
-    problems = tuple(_problem(item, i, limits, where) for i, item in enumerate(items))
+    problems = tuple(_problem(item, i, limits, where, packages) for i, item in enumerate(items))
     seen: set[str] = set()
     for problem in problems:
         if problem.id in seen:
             raise ProblemsError(f"{where}: problem {problem.id!r}: duplicate 'id'")
         seen.add(problem.id)
-    loaded = ProblemSet(title=title, problems=problems, limits=limits, path=path, packages=packages)
+    folders = {key: _folder(top, key, where) for key in _FOLDERS}
+    loaded = ProblemSet(title, problems, limits, path, packages, **folders, name=name)
     worst = loaded.worst_case()
     if limits.budget < worst:
         raise ProblemsError(
@@ -193,7 +241,26 @@ def _packages(raw: Any, where: str) -> tuple[str, ...]:
     return tuple(raw)
 
 
-def _problem(raw: Any, index: int, defaults: Limits, where: str) -> Problem:
+def _folder(top: dict[str, Any], key: str, where: str) -> str:
+    default, holds = _FOLDERS[key]
+    value = top.get(key, default)
+    parts = Path(value).parts if isinstance(value, str) else ()
+    if not parts or Path(value).is_absolute() or ".." in parts:
+        raise ProblemsError(
+            f"{where}: '{key}' must be a folder below the one holding {where} ({holds}), "
+            f"got {value!r}"
+        )
+    if key == "solutions" and not parts[-1].isidentifier():
+        raise ProblemsError(
+            f"{where}: 'solutions' must end in a folder whose name Python can import "
+            f"(letters, digits, '_'), got {value!r}"
+        )
+    return Path(value).as_posix()
+
+
+def _problem(
+    raw: Any, index: int, defaults: Limits, where: str, packages: tuple[str, ...]
+) -> Problem:
     keys = {"id", "title", "statement", "kind", "points", "targets", "limits", "returns_new_arrays"}
     item = _mapping(raw, f"{where}: problem #{index + 1}", keys)
     problem_id = item.get("id")
@@ -219,10 +286,16 @@ def _problem(raw: Any, index: int, defaults: Limits, where: str) -> Problem:
             raise ProblemsError(f"{at}: 'targets' must list the exercises graded, e.g. conv.conv2d")
         for target in targets:
             match = _TARGET.match(target) if isinstance(target, str) else None
-            if not match or match.group(1) not in MODULES:
+            if not match:
                 raise ProblemsError(
-                    f"{at}: 'targets': {target!r} is not module.name with module one of "
-                    f"{', '.join(MODULES)}"
+                    f"{at}: 'targets': {target!r} is not module.name (a lower-case module "
+                    "name, a dot, and the name defined in it), e.g. conv.conv2d"
+                )
+            module = match.group(1)
+            if module in packages or module in sys.stdlib_module_names or module == "grader":
+                raise ProblemsError(
+                    f"{at}: 'targets': {target!r}: a student module named {module}.py would "
+                    "hide the module of that name that Python or the grader imports; rename it"
                 )
     limits = _limits(item.get("limits", {}), defaults, f"{at}: 'limits'", allow_budget=False)
     new_arrays = item.get("returns_new_arrays", False)

@@ -32,7 +32,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from grader import contracts
-from grader.problems import CRASHES, MODULES, Problem, ProblemSet, backstop
+from grader.problems import CRASHES, Problem, ProblemSet, backstop
 from grader.sandbox import Sandbox, SandboxCrash, SandboxError, SandboxTimeout
 from grader.statements import Statement
 from grader.submission import Source
@@ -221,9 +221,8 @@ class Session:
             # Eagerly, before any case calls a function: what importing prints or raises
             # cannot depend on a hidden case's inputs.
             self._opened = True
-            graded = {target.split(".")[0] for target in self.problems.targets}
-            for each in MODULES:
-                if each in graded and each not in self.module_errors:
+            for each in self.problems.modules:
+                if each not in self.module_errors:
                     with contextlib.suppress(Unavailable):  # recorded in module_errors
                         self._import_one(each, problem, first=True)
         if module in self.module_errors:
@@ -374,7 +373,7 @@ class StudentProxy:
         self.touched: list[str] = []
 
     def __getattr__(self, module: str) -> _Module:
-        if module not in MODULES:
+        if module not in self._session.problems.modules:
             raise AttributeError(f"no student module {module!r}")
         return _Module(self, module)
 

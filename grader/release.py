@@ -39,11 +39,11 @@ from types import ModuleType
 from typing import Any
 
 from grader import notebook, reports, stubs
-from grader.problems import DEFAULT_PATH, MODULES, ProblemSet, load
+from grader.problems import DEFAULT_PATH, ProblemSet, load
 
 ROOT = stubs.ROOT
 GRADER = ROOT / "grader"
-SOLUTIONS = stubs.SOLUTIONS
+SOLUTIONS = ROOT / "solutions"
 PUBLIC_CASES = GRADER / "cases" / "public"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 VENV = "/opt/tutorial9-venv"  # outside /autograder/source, which run_autograder locks to root
@@ -118,7 +118,7 @@ def gradescope_members(limit: SubmissionLimit | None = None) -> list[Member]:
 
 def build_gradescope(out: Path, limit: SubmissionLimit | None = None) -> Archive:
     """Write the Gradescope autograder zip to `out`."""
-    missing = [m for m in MODULES if not (SOLUTIONS / f"{m}.py").is_file()]
+    missing = [m for m in load().modules if not (SOLUTIONS / f"{m}.py").is_file()]
     if missing:
         raise ReleaseError(f"solutions/ lacks {', '.join(f'{m}.py' for m in missing)}")
     return write_zip(out, gradescope_members(limit))
@@ -133,9 +133,16 @@ def student_members(problems: ProblemSet, recorded: dict[str, Any]) -> list[Memb
     files: dict[str, bytes] = {
         f"exercises/{name}": text.encode("utf-8") for name, text in stub_text.items()
     }
-    files[f"exercises/{notebook.NOTEBOOK_NAME}"] = notebook.render(problems, stub_text).encode()
+    files[f"exercises/{problems.notebook_name}"] = notebook.render(problems, stub_text).encode()
     files["grader/__init__.py"] = b'"""What the public cases need of the Tutorial 9 grader."""\n'
-    for name in ("checks.py", "problems.py", "cases/__init__.py", "cases/conftest.py"):
+    for name in (
+        "checks.py",
+        "hints.py",
+        "messages.py",
+        "problems.py",
+        "cases/__init__.py",
+        "cases/conftest.py",
+    ):
         files[f"grader/{name}"] = (GRADER / name).read_bytes()
     for path in sorted(PUBLIC_CASES.glob("*.py")):
         files[f"grader/cases/public/{path.name}"] = path.read_bytes()
@@ -144,7 +151,7 @@ def student_members(problems: ProblemSet, recorded: dict[str, Any]) -> list[Memb
     )
     files["solutions/_recorded.py"] = (TEMPLATES / "recorded.py").read_bytes()
     files["solutions/recorded.json"] = (json.dumps(recorded, indent=1) + "\n").encode()
-    for module in MODULES:
+    for module in problems.modules:
         files[f"solutions/{module}.py"] = _shim(module).encode()
     files["problems.yaml"] = DEFAULT_PATH.read_bytes()
     files["requirements.txt"] = _requirements(STUDENT_PINS)
@@ -256,7 +263,7 @@ def _record(out: str) -> None:
 
     codec = _codec()
     log: dict[str, Any] = {}
-    for module in MODULES:
+    for module in load().modules:
         recorder = _Recorder(importlib.import_module(f"solutions.{module}"), module, log, codec)
         sys.modules[f"solutions.{module}"] = recorder  # type: ignore[assignment]
         setattr(solutions, module, recorder)

@@ -20,11 +20,9 @@ import ast
 import re
 from pathlib import Path
 
-from grader.problems import MODULES, ProblemSet
+from grader.problems import ProblemSet
 
 ROOT = Path(__file__).resolve().parent.parent
-SOLUTIONS = ROOT / "solutions"
-EXERCISES = ROOT / "exercises"
 
 _BEGIN = re.compile(r"^(\s*)# BEGIN SOLUTION\s*$")
 _END = re.compile(r"^\s*# END SOLUTION\s*$")
@@ -105,18 +103,19 @@ def _enclosing_functions(source: str) -> dict[int, str]:
     return owners
 
 
-def render_all(problems: ProblemSet, solutions: Path = SOLUTIONS) -> dict[str, str]:
-    """Stub text of every student module, keyed by file name."""
+def render_all(problems: ProblemSet) -> dict[str, str]:
+    """Stub text of every student module, keyed by file name, from the set's references."""
     return {
         f"{module}.py": stub_source(
-            (solutions / f"{module}.py").read_text(encoding="utf-8"), module, problems
+            (problems.solutions_dir / f"{module}.py").read_text(encoding="utf-8"), module, problems
         )
-        for module in MODULES
+        for module in problems.modules
     }
 
 
-def write_all(problems: ProblemSet, exercises: Path = EXERCISES) -> list[Path]:
-    """Regenerate the stubs in `exercises`; returns the files written."""
+def write_all(problems: ProblemSet) -> list[Path]:
+    """Regenerate the stubs in the set's exercises folder; returns the files written."""
+    exercises = problems.exercises_dir
     exercises.mkdir(parents=True, exist_ok=True)
     written = []
     for name, text in render_all(problems).items():

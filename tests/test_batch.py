@@ -19,8 +19,10 @@ import pytest
 
 from grader import batch, stubs
 from grader.outcomes import TestOutcome
-from grader.problems import DEFAULT_PATH, MODULES, load
+from grader.problems import DEFAULT_PATH, load
 from grader.scoring import Results, score
+
+MODULES = load().modules  # the tutorial's student modules, from problems.yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBLEMS = load(DEFAULT_PATH)

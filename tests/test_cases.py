@@ -18,8 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from grader.problems import MODULES, load
+from grader.problems import load
 from grader.stubs import stub_source
+
+MODULES = load().modules  # the tutorial's student modules, from problems.yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "grader" / "cases"

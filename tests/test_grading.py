@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from grader import gradescope, notebook, stubs
+from grader import gradescope, notebook
 from grader.grading import grade, hidden_directories
-from grader.problems import MODULES, load
+from grader.problems import load
 from grader.scoring import Results
+
+MODULES = load().modules  # the tutorial's student modules, from problems.yaml
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,7 +105,7 @@ def test_the_notebook_of_the_solutions_scores_full_marks(tmp_path: Path) -> None
 
 def test_the_stub_notebook_scores_zero(tmp_path: Path) -> None:
     """Does the committed (unfilled) notebook score zero, without grader errors?"""
-    results = grade(stubs.EXERCISES / notebook.NOTEBOOK_NAME)
+    results = grade(load().exercises_dir / load().notebook_name)
     assert results.score == 0 and results.grader_errors == ()
 
 

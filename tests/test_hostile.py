@@ -44,7 +44,9 @@ import pytest
 import grader
 from grader import gradescope, sandbox
 from grader.grading import grade
-from grader.problems import DEFAULT_PATH, MODULES, load
+from grader.problems import DEFAULT_PATH, load
+
+MODULES = load().modules  # the tutorial's student modules, from problems.yaml
 
 pytestmark = pytest.mark.slow
 

@@ -15,7 +15,7 @@ PROBLEMS = load()
 def test_committed_notebook_is_current() -> None:
     """Is exercises/tutorial9.ipynb exactly what the generator makes?"""
     generated = notebook.render(PROBLEMS, stubs.render_all(PROBLEMS))
-    committed = (stubs.EXERCISES / notebook.NOTEBOOK_NAME).read_text(encoding="utf-8")
+    committed = (load().exercises_dir / load().notebook_name).read_text(encoding="utf-8")
     assert committed == generated, "run `python -m grader notebook` and commit the result"
 
 

@@ -186,8 +186,26 @@ _DELETE = object()
             id="target-without-module",
         ),
         pytest.param(
-            "problems/0/targets", ["torch.conv"], "'targets': 'torch.conv'", id="unknown-module"
+            "problems/0/targets",
+            ["grader.conv"],
+            "a student module named grader.py would hide",
+            id="module-shadows-the-grader",
         ),
+        pytest.param(
+            "problems/0/targets",
+            ["random.pick"],
+            "a student module named random.py would hide",
+            id="module-shadows-the-standard-library",
+        ),
+        pytest.param("cases", "/srv/cases", "p.yaml: 'cases' must be a folder below", id="abs"),
+        pytest.param("exercises", "../up", "p.yaml: 'exercises' must be a folder below", id="up"),
+        pytest.param(
+            "solutions",
+            "my-refs",
+            "'solutions' must end in a folder whose name Python can import",
+            id="solutions-not-importable",
+        ),
+        pytest.param("name", "tutorial 9", "p.yaml: 'name' must be a short name", id="name"),
         pytest.param(
             "problems/0/targets",
             _DELETE,
@@ -290,3 +308,25 @@ def test_not_yaml_and_missing_files(tmp_path: Path) -> None:
         P.load(bad)
     with pytest.raises(P.ProblemsError, match="cannot read"):
         P.load(tmp_path / "absent.yaml")
+
+
+def test_folders_and_modules_derive_from_the_file(tmp_path: Path) -> None:
+    """Do the student modules come from the targets, and the folders from the file's place?"""
+    document = {
+        "schema_version": 1, "title": "T", "name": "set2", "solutions": "refs/set2_refs",
+        "cases": "grading", "problems": [
+            {"id": "a", "title": "A", "statement": "S", "kind": "code", "points": 1,
+             "targets": ["beta.f", "alpha.g", "beta.h"]},
+        ],
+    }  # fmt: skip
+    path = tmp_path / "sub" / "problems.yaml"
+    path.parent.mkdir()
+    path.write_text(yaml.safe_dump(document))
+    loaded = P.load(path)
+    assert loaded.modules == ("beta", "alpha")
+    assert loaded.root == path.parent.resolve()
+    assert loaded.solutions_dir == path.parent.resolve() / "refs" / "set2_refs"
+    assert loaded.solutions_package == "set2_refs"
+    assert loaded.cases_dir == path.parent.resolve() / "grading"
+    assert loaded.exercises_dir == path.parent.resolve() / "exercises"
+    assert loaded.notebook_name == "set2.ipynb"

@@ -21,8 +21,10 @@ import pytest
 import yaml
 
 from grader import release, reports, sandbox, stubs
-from grader.problems import DEFAULT_PATH, MODULES, load
+from grader.problems import DEFAULT_PATH, load
 from tests import reporter
+
+MODULES = load().modules  # the tutorial's student modules, from problems.yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBLEMS = load(DEFAULT_PATH)

@@ -11,7 +11,9 @@ from types import ModuleType
 import pytest
 
 from grader import stubs
-from grader.problems import MODULES, load
+from grader.problems import load
+
+MODULES = load().modules  # the tutorial's student modules, from problems.yaml
 
 PROBLEMS = load()
 
@@ -38,15 +40,15 @@ def _public(module: ModuleType) -> dict[str, object]:
 def test_committed_stubs_are_current(module: str) -> None:
     """Is exercises/<module>.py exactly what the generator makes from solutions/?"""
     generated = stubs.render_all(PROBLEMS)[f"{module}.py"]
-    committed = (stubs.EXERCISES / f"{module}.py").read_text(encoding="utf-8")
+    committed = (load().exercises_dir / f"{module}.py").read_text(encoding="utf-8")
     assert committed == generated, "run `python -m grader stubs` and commit the result"
 
 
 @pytest.mark.parametrize("module", MODULES)
 def test_exercises_mirror_solutions(module: str) -> None:
     """Same functions, signatures, type hints and docstrings in stub and reference?"""
-    reference = _import(stubs.SOLUTIONS / f"{module}.py", f"ref_{module}")
-    stub = _import(stubs.EXERCISES / f"{module}.py", f"stub_{module}")
+    reference = _import(load().solutions_dir / f"{module}.py", f"ref_{module}")
+    stub = _import(load().exercises_dir / f"{module}.py", f"stub_{module}")
     ref_names = {n for n, v in _public(reference).items() if callable(v)}
     stub_names = {n for n, v in _public(stub).items() if callable(v)}
     assert ref_names == stub_names
@@ -61,7 +63,7 @@ def test_exercises_mirror_solutions(module: str) -> None:
 def test_every_stub_raises_not_implemented_naming_its_problem(target: str) -> None:
     """Does each stub function raise NotImplementedError that names its problem?"""
     module, name = target.split(".")
-    stub = _import(stubs.EXERCISES / f"{module}.py", f"stub_{module}")
+    stub = _import(load().exercises_dir / f"{module}.py", f"stub_{module}")
     value = getattr(stub, name)
     if not callable(value):
         assert isinstance(value, dict) and set(value.values()) == {None}
@@ -75,8 +77,8 @@ def test_every_stub_raises_not_implemented_naming_its_problem(target: str) -> No
 
 def test_task_types_stub_has_every_key_set_to_none() -> None:
     """Does the TASK_TYPES stub list exactly the reference's keys, all None?"""
-    reference = _import(stubs.SOLUTIONS / "rnn_types.py", "ref_rnn_types")
-    stub = _import(stubs.EXERCISES / "rnn_types.py", "stub_rnn_types")
+    reference = _import(load().solutions_dir / "rnn_types.py", "ref_rnn_types")
+    stub = _import(load().exercises_dir / "rnn_types.py", "stub_rnn_types")
     assert list(stub.TASK_TYPES) == list(reference.TASK_TYPES)
     assert set(stub.TASK_TYPES.values()) == {None}
     assert stub.ONE_TO_MANY == reference.ONE_TO_MANY == "one-to-many"
@@ -85,8 +87,8 @@ def test_task_types_stub_has_every_key_set_to_none() -> None:
 def test_stubs_contain_no_reference_code() -> None:
     """Does any statement of a reference body survive in the stubs?"""
     for module in MODULES:
-        reference = (stubs.SOLUTIONS / f"{module}.py").read_text(encoding="utf-8")
-        stub = (stubs.EXERCISES / f"{module}.py").read_text(encoding="utf-8")
+        reference = (load().solutions_dir / f"{module}.py").read_text(encoding="utf-8")
+        stub = (load().exercises_dir / f"{module}.py").read_text(encoding="utf-8")
         assert "BEGIN SOLUTION" not in stub and "END SOLUTION" not in stub
         body_lines = stubs.solution_lines(reference)
         leaked = [line for line in body_lines if len(line) > 20 and line in stub]

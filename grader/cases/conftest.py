@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from grader.checks import Expect
-from grader.problems import MODULES, ProblemSet, load
+from grader.problems import ProblemSet, load
 
 ROOT = Path(__file__).resolve().parents[2]
 SUBMISSION_ENV = "TUTORIAL9_SUBMISSION"
@@ -93,7 +93,9 @@ class _Student:
         try:
             return self._modules[name]
         except KeyError:
-            raise AttributeError(f"no student module {name!r} (known: {MODULES})") from None
+            raise AttributeError(
+                f"no student module {name!r} (known: {', '.join(self._modules)})"
+            ) from None
 
 
 def _import(name: str, directory: Path, targets: tuple[str, ...]) -> _Module:
@@ -125,7 +127,7 @@ def _submission(_problem_set: ProblemSet) -> _Student:
     if str(directory) not in sys.path:
         sys.path.insert(0, str(directory))
     targets = _problem_set.targets
-    return _Student({name: _import(name, directory, targets) for name in MODULES})
+    return _Student({name: _import(name, directory, targets) for name in _problem_set.modules})
 
 
 @pytest.fixture
