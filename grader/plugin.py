@@ -61,12 +61,32 @@ class GradingPlugin:
         if report.failed:
             self.collection_errors.append(f"{report.nodeid}: {report.longreprtext[-500:]}")
 
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-        outcome = yield
-        report = outcome.get_result()
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> pytest.TestReport:
+        """The case's report, and its outcome recorded.
+
+        A failed case's report carries the student-facing message, not pytest's traceback
+        text: formatting that (source lines and an AST walk per frame) cost four times the
+        case itself, for text nobody reads here. Passes and skips are pytest's own reports.
+        """
+        excinfo = call.excinfo
+        if excinfo is None or isinstance(excinfo.value, pytest.skip.Exception):
+            report = pytest.TestReport.from_item_and_call(item, call)
+        else:
+            report = pytest.TestReport(
+                item.nodeid,
+                item.location,
+                dict.fromkeys(item.keywords, 1),
+                "failed",
+                _message(excinfo.value, _visible(item))[0],
+                call.when,  # type: ignore[arg-type]
+                duration=call.duration,
+            )
         if report.when == "call" or (report.when == "setup" and not report.passed):
             self.outcomes.append(self._outcome(item, call, report))
+        return report
 
     def _outcome(
         self, item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport
