@@ -210,7 +210,7 @@ def _batch(args: argparse.Namespace, problems: ProblemSet) -> int:
     if not Path(args.submissions).is_dir():
         print(f"error: not a folder of submissions: {args.submissions}", file=sys.stderr)
         return EXIT_USAGE
-    from grader import batch, handscores
+    from grader import batch, classreport, handscores
 
     hand = None
     if args.hand_scores is not None:  # checked before grading: a typo must not cost a run
@@ -238,7 +238,7 @@ def _batch(args: argparse.Namespace, problems: ProblemSet) -> int:
         print(note)
     print(
         f"graded {summary.graded}, unchanged {summary.skipped}, grader faults {summary.faults}; "
-        f"wrote {args.out / batch.GRADES} and {args.out / batch.REPORT}"
+        f"wrote {args.out / classreport.GRADES} and {args.out / classreport.REPORT}"
     )
     return EXIT_FAULT if summary.faults else 0
 
