@@ -40,6 +40,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 MODULES = ("conv", "shapes", "rnn_types", "activations", "rnn")
 FULL = 19.0
+# Single-threaded BLAS, as in the sandbox worker: otherwise the floor's idle BLAS threads spin.
+FLOOR_ENV = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
 
 
 def main() -> None:
@@ -64,7 +66,8 @@ def main() -> None:
         check(scores, count, args.mix)
         level = _sandbox_level(out)
         floor_seconds, floor_cpu, report = timed(
-            [sys.executable, __file__, "--floor", str(submissions), "--jobs", str(args.jobs)]
+            [sys.executable, __file__, "--floor", str(submissions), "--jobs", str(args.jobs)],
+            env=FLOOR_ENV,
         )
         floor_scores = json.loads(report)
     failing = sum(score < FULL for score in scores.values())
@@ -81,11 +84,11 @@ def main() -> None:
     print(f"submissions/s: {count / seconds:.2f}")
 
 
-def timed(command: list[str]) -> tuple[float, float, str]:
+def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
     """Wall seconds, CPU seconds (user + system of the reaped process tree) and stdout."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True)
+    done = subprocess.run(command, cwd=ROOT, env=env, check=True, stdout=subprocess.PIPE, text=True)
     seconds = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
