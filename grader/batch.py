@@ -16,13 +16,14 @@ What lands in the output folder, each file as soon as its submission is graded:
 - manifest.jsonl: one line per graded submission with its content hash and the grader's
   fingerprint. A rerun skips submissions whose content and grader are unchanged, so an
   interrupted batch resumes where it stopped;
-- report.md (and scores.png with the `report` extra): the class report.
+- report.md (and scores.png with the `report` extra): the class report (grader/classreport.py
+  writes it and grades.csv; this module runs the batch).
 
-Workers are forked from this process after it has graded an empty submission once, so
-pytest, numpy, the references and the (assertion-rewritten) cases are imported once and
-shared; each worker then grades many submissions, forking their sandbox workers from a
-pre-loaded template process of its own (grader/template.py) instead of starting an interpreter
-per submission.
+Workers are forked from this process after it has graded the reference solutions once, so
+pytest, numpy, the references and the collected (assertion-rewritten) cases are imported once
+and shared, and so is every expected value the cases compute (grader/references.py); each
+worker then grades many submissions, forking their sandbox workers from a pre-loaded template
+process of its own (grader/template.py) instead of starting an interpreter per submission.
 """
 
 from __future__ import annotations
@@ -32,18 +33,16 @@ import contextlib
 import csv
 import dataclasses
 import hashlib
-import io
+import importlib.util
 import json
 import multiprocessing
 import os
 import re
 import signal
-import statistics
 import sys
 import tempfile
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -53,17 +52,14 @@ from typing import Any
 
 import yaml
 
-from grader import gradescope, reports
+from grader import classreport, gradescope, references
+from grader.classreport import GRADES, max_score
 from grader.handscores import HandScores
 from grader.problems import DEFAULT_PATH, ProblemSet, load
 
 SUBMISSION_SUFFIXES = (".py", ".ipynb", ".zip")
 GRADESCOPE_METADATA = "submission_metadata.yml"
 MANIFEST = "manifest.jsonl"
-GRADES = "grades.csv"
-REPORT = "report.md"
-CHART = "scores.png"
-_PASS_MARK = 0.5  # a submission below this fraction of the maximum is listed as failing
 
 
 @dataclass(frozen=True)
@@ -217,7 +213,7 @@ def _grade_entry(entry: Entry, digest: str, results_path: str) -> dict[str, Any]
     except Exception as exc:  # noqa: BLE001  (one fault must not stop the class)
         reason = f"{type(exc).__name__}: {exc}"
         document = gradescope.fallback(reason)
-        record.update(score=0.0, max_score=_max_score(problems), problems={}, error=reason)
+        record.update(score=0.0, max_score=max_score(problems), problems={}, error=reason)
     else:
         document = gradescope.render(results)
         record.update(
@@ -254,10 +250,6 @@ def _noting_interrupts() -> Iterator[list[int]]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _max_score(problems: ProblemSet) -> float:
-    return round(sum(p.points for p in problems.problems if p.graded), 4)
-
-
 def _init_worker() -> None:
     """Start this worker's template process, which forks every sandbox worker it needs."""
     from grader.template import Template
@@ -276,9 +268,15 @@ def _close_template() -> None:
 
 
 def warm_up(problems: ProblemSet) -> None:
-    """Import everything grading needs by grading an empty submission once."""
+    """Import everything grading needs, and compute every expected value, by grading the
+    reference solutions once (an empty submission where they are not installed)."""
     from grader.grading import grade
 
+    spec = importlib.util.find_spec(references.PACKAGE)
+    folders = spec.submodule_search_locations if spec is not None else None
+    if folders:
+        grade(Path(list(folders)[0]), problems)
+        return
     with tempfile.TemporaryDirectory(prefix="tutorial9-warm-") as empty:
         grade(Path(empty), problems)
 
@@ -347,7 +345,7 @@ def run(
 
     code_ids = [p.id for p in problems.problems if p.graded]
     hand = hand_scores
-    _write_grades(
+    classreport.write_grades(
         out / GRADES, code_ids, [records[e.name] for e in entries if e.name in records], hand
     )
     _worker.update(problems=problems, fingerprint=fingerprint, out=str(out), trust=trust)
@@ -366,7 +364,7 @@ def run(
                 records[record["submission"]] = record
                 manifest.write(json.dumps(record, sort_keys=True) + "\n")
                 manifest.flush()
-                grades.writerow(_row(record, code_ids, hand))
+                grades.writerow(classreport.row(record, code_ids, hand))
                 grades_file.flush()
                 summary.graded += 1
                 summary.faults += bool(record.get("error"))
@@ -387,14 +385,8 @@ def run(
     finally:
         bar.close()
         _worker.pop("grade", None)
-    ordered = [records[e.name] for e in entries if e.name in records]
-    summary.records = ordered
-    _write_grades(out / GRADES, code_ids, ordered, hand)
-    chart = write_chart(ordered, problems, out / CHART)
-    report = class_report(
-        ordered, problems, out, chart=CHART if chart else None, notes=notes, hand=hand
-    )
-    reports.write(report, out / REPORT)
+    summary.records = [records[e.name] for e in entries if e.name in records]
+    classreport.write(summary.records, problems, out, notes=notes, hand=hand)
     return summary
 
 
@@ -454,39 +446,6 @@ def read_manifest(path: Path) -> dict[str, dict[str, Any]]:
     return records
 
 
-def _row(record: dict[str, Any], code_ids: list[str], hand: HandScores | None = None) -> list[str]:
-    scores = record.get("problems", {})
-    cells = [f"{scores[i]:g}" if i in scores else "" for i in code_ids]
-    name, students = record["submission"], record.get("students", "")
-    if hand is None:
-        return [name, f"{record['score']:g}", *cells, students]
-    given = [hand.score(name, p.id) for p in hand.problems]
-    written = ["" if value is None else f"{value:g}" for value in given]
-    auto, by_hand = record["score"], hand.total(name)
-    total = f"{round(auto + by_hand, 4):g}"
-    return [name, f"{auto:g}", f"{by_hand:g}", total, *cells, *written, students]
-
-
-def _write_grades(
-    path: Path,
-    code_ids: list[str],
-    records: list[dict[str, Any]],
-    hand: HandScores | None = None,
-) -> None:
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer)
-    if hand is None:
-        writer.writerow(["submission", "total", *code_ids, "students"])
-    else:
-        written_ids = [p.id for p in hand.problems]
-        writer.writerow(
-            ["submission", "auto_total", "hand_total", "total", *code_ids, *written_ids, "students"]
-        )
-    for record in records:
-        writer.writerow(_row(record, code_ids, hand))
-    reports.write(buffer.getvalue(), path)
-
-
 class _Progress:
     """tqdm's bar when it is installed, else one plain line per submission."""
 
@@ -525,189 +484,3 @@ class _Progress:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
-
-
-# ------------------------------------------------------------------------------ The report
-
-
-def class_report(
-    records: list[dict[str, Any]],
-    problems: ProblemSet,
-    out: Path,
-    chart: str | None = None,
-    notes: Iterable[str] = (),
-    hand: HandScores | None = None,
-) -> str:
-    """The class report in Markdown: scores per problem, misconceptions, slow and failing ones.
-
-    With `hand`, the written problems' points too, kept apart from the auto-graded ones.
-    """
-    code = [p for p in problems.problems if p.graded]
-    maximum = _max_score(problems)
-    lines = [f"# {problems.title}: class report", ""]
-    if not records:
-        return "\n".join([*lines, "No submissions were graded.", ""])
-    totals = [r["score"] for r in records]
-    faults = [r for r in records if r.get("error")]
-    mean, median = statistics.mean(totals), statistics.median(totals)
-    lines += [
-        f"{len(records)} submissions; total out of {maximum:g}: mean {mean:.2f}, "
-        f"median {median:g}, full marks {sum(t >= maximum for t in totals)}.",
-        "",
-    ]
-    levels = Counter(r.get("sandbox") for r in records if not r.get("error"))
-    if set(levels) - {"full"}:
-        shown = ", ".join(f"{level}: {n}" for level, n in levels.items())
-        lines += [f"**Warning:** not every submission ran in the full sandbox ({shown}).", ""]
-
-    lines += ["## Problems", "", "| problem | title | max | mean | full marks |",
-              "| --- | --- | ---: | ---: | ---: |"]  # fmt: skip
-    graded = [r for r in records if not r.get("error")]
-    for problem in code:
-        scores = [r["problems"].get(problem.id, 0.0) for r in graded]
-        mean = statistics.mean(scores) if scores else 0.0
-        rate = sum(s >= problem.points for s in scores) / len(scores) if scores else 0.0
-        lines.append(
-            f"| {problem.id} | {_cell(problem.title)} | {problem.points:g} | {mean:.2f} | "
-            f"{rate:.0%} |"
-        )
-    lines.append("")
-    if hand is not None:
-        lines += _hand_section(records, hand, maximum)
-    if chart:
-        lines += [f"![Mean score and full marks per problem]({chart})", ""]
-    else:
-        lines += ["(Install the `report` extra, matplotlib, for a chart of these.)", ""]
-
-    hints, failures = _diagnoses(records, out)
-    lines += ["## Most common diagnosed misconceptions", ""]
-    if hints:
-        lines += ["| problem | misconception | submissions |", "| --- | --- | ---: |"]
-        lines += [f"| {p} | {_cell(h)} | {n} |" for (p, h), n in hints.most_common(10)]
-    else:
-        lines.append("None diagnosed.")
-    lines += ["", "## Most common failure messages", ""]
-    if failures:
-        lines += ["| problem | first line of the message | submissions |", "| --- | --- | ---: |"]
-        lines += [f"| {p} | {_cell(m)} | {n} |" for (p, m), n in failures.most_common(10)]
-    else:
-        lines.append("No failures.")
-
-    lines += ["", "## Slowest submissions", "", "| submission | seconds | score |",
-              "| --- | ---: | ---: |"]  # fmt: skip
-    for record in sorted(records, key=lambda r: -r.get("seconds", 0.0))[:5]:
-        lines.append(
-            f"| {_cell(record['submission'])} | {record.get('seconds', 0.0):.2f} | "
-            f"{record['score']:g} |"
-        )
-    failing = [r for r in records if not r.get("error") and r["score"] < _PASS_MARK * maximum]
-    lines += ["", "## Failing submissions", ""]
-    if faults:
-        lines.append("Not graded (grader fault; the next run retries them):")
-        lines += [f"- {_cell(r['submission'])}: {_cell(r['error'])}" for r in faults]
-        lines.append("")
-    if failing:
-        lines.append(f"Below {_PASS_MARK:.0%} of the maximum ({len(failing)}):")
-        for record in sorted(failing, key=lambda r: (r["score"], r["submission"]))[:30]:
-            who = f" ({record['students']})" if record.get("students") else ""
-            lines.append(f"- {_cell(record['submission'])}{_cell(who)}: {record['score']:g}")
-    elif not faults:
-        lines.append("None.")
-    notes = list(notes)
-    if notes:
-        lines += ["", "## Skipped entries", ""] + [f"- {_cell(n)}" for n in notes]
-    return "\n".join(lines) + "\n"
-
-
-def _hand_section(records: list[dict[str, Any]], hand: HandScores, auto_max: float) -> list[str]:
-    """The written problems, graded by hand: per problem, then auto, hand and total means."""
-    names = [r["submission"] for r in records]
-    lines = [
-        "## Written problems (graded by hand)",
-        "",
-        "| problem | title | max | graded | mean of graded |",
-        "| --- | --- | ---: | ---: | ---: |",
-    ]
-    for problem in hand.problems:
-        given = [v for v in (hand.score(n, problem.id) for n in names) if v is not None]
-        mean = f"{statistics.mean(given):.2f}" if given else "-"
-        lines.append(
-            f"| {problem.id} | {_cell(problem.title)} | {problem.points:g} | "
-            f"{len(given)}/{len(names)} | {mean} |"
-        )
-    autos = [r["score"] for r in records]
-    hands = [hand.total(n) for n in names]
-    totals = [a + h for a, h in zip(autos, hands, strict=True)]
-    missing = sum(hand.score(n, p.id) is None for n in names for p in hand.problems)
-    lines += [
-        "",
-        f"Means: auto-graded {statistics.mean(autos):.2f} / {auto_max:g}, by hand "
-        f"{statistics.mean(hands):.2f} / {hand.max_score:g}, total {statistics.mean(totals):.2f}"
-        f" / {auto_max + hand.max_score:g}.",
-        "",
-    ]
-    if missing:
-        lines += [f"{missing} written answers have no hand score yet (counted as 0).", ""]
-    return lines
-
-
-def _diagnoses(records: list[dict[str, Any]], out: Path) -> tuple[Counter, Counter]:
-    """(problem, hint) and (problem, first failure line), counted once per submission."""
-    hints: Counter = Counter()
-    failures: Counter = Counter()
-    for record in records:
-        try:
-            document = json.loads((out / record["results"]).read_text(encoding="utf-8"))
-        except (OSError, ValueError, KeyError):
-            continue
-        seen_hints, seen_failures = set(), set()
-        for test in document.get("tests", []):
-            if test.get("status") != "failed":
-                continue
-            problem = str(test.get("number", "?")).rsplit(".", 1)[0]
-            text = str(test.get("output", ""))
-            text = text.removeprefix("(hidden case) ")
-            lines = text.splitlines()
-            if lines:
-                seen_failures.add((problem, lines[0][:150]))
-            for line in lines:
-                if line.startswith("Hint: "):
-                    seen_hints.add((problem, line.removeprefix("Hint: ")[:200]))
-        hints.update(seen_hints)
-        failures.update(seen_failures)
-    return hints, failures
-
-
-def _cell(text: str) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")
-
-
-def write_chart(records: list[dict[str, Any]], problems: ProblemSet, path: Path) -> bool:
-    """A bar chart of each problem's mean score and full-marks rate; False without matplotlib."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        Path(path).unlink(missing_ok=True)  # never leave a stale chart next to a new report
-        return False
-    graded = [r for r in records if not r.get("error")]
-    code = [p for p in problems.problems if p.graded]
-    means, rates = [], []
-    for problem in code:
-        scores = [r["problems"].get(problem.id, 0.0) / problem.points for r in graded]
-        means.append(statistics.mean(scores) if scores else 0.0)
-        rates.append(sum(s >= 1.0 for s in scores) / len(scores) if scores else 0.0)
-    figure, axes = plt.subplots(figsize=(max(6.0, 0.7 * len(code)), 3.5))
-    positions = range(len(code))
-    axes.bar([x - 0.2 for x in positions], means, width=0.4, label="mean score (fraction of max)")
-    axes.bar([x + 0.2 for x in positions], rates, width=0.4, label="full marks (fraction)")
-    axes.set_xticks(list(positions), [p.id for p in code], rotation=45, ha="right")
-    axes.set_ylim(0, 1)
-    axes.set_title(f"{len(graded)} submissions")
-    axes.legend(loc="lower right", fontsize="small")
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    return True

@@ -221,7 +221,7 @@ def _batch(args: argparse.Namespace, problems: ProblemSet) -> int:
     if not Path(args.submissions).is_dir():
         print(f"error: not a folder of submissions: {args.submissions}", file=sys.stderr)
         return EXIT_USAGE
-    from grader import batch, handscores
+    from grader import batch, classreport, handscores
     from grader.sandbox import SandboxUnavailable
 
     hand = None
@@ -254,7 +254,7 @@ def _batch(args: argparse.Namespace, problems: ProblemSet) -> int:
         print(note)
     print(
         f"graded {summary.graded}, unchanged {summary.skipped}, grader faults {summary.faults}; "
-        f"wrote {args.out / batch.GRADES} and {args.out / batch.REPORT}"
+        f"wrote {args.out / classreport.GRADES} and {args.out / classreport.REPORT}"
     )
     return EXIT_FAULT if summary.faults else 0
 

@@ -111,8 +111,9 @@ def program(
             continue
         # Only parse what compiled: on 3.10, ast.parse crashes the interpreter on code nested
         # deeper than compile() accepts.
+        lines = lines_of(piece)  # once: ast.get_source_segment splits the text per call
         for node in ast.parse(piece).body:
-            statement = _statement(piece, node, start + first_line - 2, filename)
+            statement = _statement(lines, node, start + first_line - 2, filename)
             if statement.runs and keep is not None and not keep(node):
                 dropped.append(node)  # a get_ipython() call is reported even so
                 continue
@@ -120,16 +121,14 @@ def program(
     return statements, dropped
 
 
-def _statement(text: str, node: ast.stmt, offset: int, filename: str) -> Statement:
-    """The statement `node` of `text`, whose line 1 is line `offset + 1` of `filename`."""
-    lines = lines_of(text)
+def _statement(lines: list[str], node: ast.stmt, offset: int, filename: str) -> Statement:
+    """The statement `node` of the text split into `lines` (by `lines_of`), whose line 1 is
+    line `offset + 1` of `filename`."""
     decorators = getattr(node, "decorator_list", [])
     first = min([node.lineno] + [d.lineno for d in decorators])
+    source = _segment(lines, node)
     if first < node.lineno:  # a decorated definition starts at column 0 on its first decorator
-        source = "".join(lines[first - 1 : node.lineno - 1])
-        source += ast.get_source_segment(text, node) or ""
-    else:
-        source = ast.get_source_segment(text, node) or ""
+        source = "".join(lines[first - 1 : node.lineno - 1]) + source
     line = first + offset
     where = f"{filename}, line {line}"
     names = tuple(dict.fromkeys(bound_names(node)))
@@ -141,6 +140,19 @@ def _statement(text: str, node: ast.stmt, offset: int, filename: str) -> Stateme
         )
         return Statement(where, filename, line, source, names, failure)
     return Statement(where, filename, line, source, names)
+
+
+def _segment(lines: list[str], node: ast.stmt) -> str:
+    """`ast.get_source_segment` on text already split: columns count UTF-8 bytes."""
+    end_line, end_col = node.end_lineno, node.end_col_offset
+    if end_line is None or end_col is None:
+        return ""
+    first = lines[node.lineno - 1].encode()
+    if end_line == node.lineno:
+        return first[node.col_offset : end_col].decode()
+    last = lines[end_line - 1].encode()[:end_col].decode()
+    middle = "".join(lines[node.lineno : end_line - 1])
+    return first[node.col_offset :].decode() + middle + last
 
 
 def _unparsed(

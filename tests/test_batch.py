@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import batch, sandbox, stubs
+from grader import batch, classreport, sandbox, stubs
 from grader.outcomes import TestOutcome
 from grader.problems import DEFAULT_PATH, load
 from grader.scoring import Results, score
@@ -68,7 +68,7 @@ def make_class(folder: Path, names: list[str]) -> Path:
 
 
 def read_grades(out: Path) -> list[dict[str, str]]:
-    with open(out / batch.GRADES, newline="", encoding="utf-8") as stream:
+    with open(out / classreport.GRADES, newline="", encoding="utf-8") as stream:
         return list(csv.DictReader(stream))
 
 
@@ -133,7 +133,7 @@ def test_batch_writes_results_grades_and_report(tmp_path: Path) -> None:
     for name in ("alice", "bad-bob.py", "carol.zip"):
         document = json.loads((out / "results" / f"{name}.json").read_text())
         assert document["extra_data"]["submission"] == name
-    report = (out / batch.REPORT).read_text()
+    report = (out / classreport.REPORT).read_text()
     assert "| 1a |" in report and "the kernel was flipped" in report
     assert "bad-bob.py" in report  # slowest or failing lists name submissions
 
@@ -170,7 +170,7 @@ def test_grader_faults_are_reported_and_retried(tmp_path: Path) -> None:
     assert summary.faults == 1
     document = json.loads((out / "results" / "crash.py.json").read_text())
     assert "grader fault" in document["extra_data"]["grader_error"]
-    assert "Not graded" in (out / batch.REPORT).read_text()
+    assert "Not graded" in (out / classreport.REPORT).read_text()
     again = batch.run(folder, out, jobs=1, progress=False, grade_function=fake_grade)
     assert (again.graded, again.skipped) == (1, 1)
 
@@ -221,8 +221,8 @@ def test_report_without_matplotlib(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     folder = make_class(tmp_path / "class", ["a.py"])
     batch.run(folder, tmp_path / "g", jobs=1, progress=False, grade_function=fake_grade)
-    assert "report` extra" in (tmp_path / "g" / batch.REPORT).read_text()
-    assert not (tmp_path / "g" / batch.CHART).exists()
+    assert "report` extra" in (tmp_path / "g" / classreport.REPORT).read_text()
+    assert not (tmp_path / "g" / classreport.CHART).exists()
 
 
 # ------------------------------------------------------------------------- End to end
@@ -274,7 +274,7 @@ def test_real_class_with_broken_and_hostile_submissions(tmp_path: Path) -> None:
     assert totals["alice"] == totals["bob"] == 19
     assert totals["stubs"] == totals["broken.zip"] == totals["syntax.py"] == 0
     assert 0 < totals["mallory"] < 19
-    report = (out / batch.REPORT).read_text()
+    report = (out / classreport.REPORT).read_text()
     assert "## Failing submissions" in report and "mallory" in report
 
 
@@ -350,7 +350,7 @@ def test_hand_scores_merge_into_grades_and_report(tmp_path: Path) -> None:
     hand = handscores.read(csv_path, written, {"alice", "bad_bob.py", "carol.zip"})
     out = tmp_path / "grades"
     batch.run(folder, out, jobs=1, progress=False, grade_function=fake_grade, hand_scores=hand)
-    with open(out / batch.GRADES, newline="", encoding="utf-8") as stream:
+    with open(out / classreport.GRADES, newline="", encoding="utf-8") as stream:
         header = next(csv.reader(stream))
     assert header == ["submission", "auto_total", "hand_total", "total", *CODE_IDS,
                       "1c-why", "3-why", "4b", "4c", "students"]  # fmt: skip
@@ -360,7 +360,7 @@ def test_hand_scores_merge_into_grades_and_report(tmp_path: Path) -> None:
     assert rows["alice"]["4c"] == ""  # not graded yet: empty, not 0
     assert (rows["bad_bob.py"]["auto_total"], rows["bad_bob.py"]["total"]) == ("17", "18")
     assert (rows["carol.zip"]["hand_total"], rows["carol.zip"]["total"]) == ("0", "19")
-    report = (out / batch.REPORT).read_text(encoding="utf-8")
+    report = (out / classreport.REPORT).read_text(encoding="utf-8")
     assert "## Written problems (graded by hand)" in report
     assert "| 4b | Problem 4(b): sentiment analysis with a CNN? | 1 | 1/3 | 0.50 |" in report
     assert "by hand 1.17 / 4, total 19.50 / 23" in report
@@ -371,5 +371,5 @@ def test_without_hand_scores_grades_csv_is_unchanged(tmp_path: Path) -> None:
     """Without --hand-scores, is grades.csv's header the plain one?"""
     folder = make_class(tmp_path / "class", ["alice"])
     batch.run(folder, tmp_path / "g", jobs=1, progress=False, grade_function=fake_grade)
-    with open(tmp_path / "g" / batch.GRADES, newline="", encoding="utf-8") as stream:
+    with open(tmp_path / "g" / classreport.GRADES, newline="", encoding="utf-8") as stream:
         assert next(csv.reader(stream)) == ["submission", "total", *CODE_IDS, "students"]
