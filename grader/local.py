@@ -32,7 +32,6 @@ import time
 import traceback
 from collections.abc import Mapping
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from grader import contracts, runner, statements, wire
