@@ -1,4 +1,6 @@
-"""`check("1a")` in the notebook: a problem's public cases on the functions the kernel defined.
+"""`check("1a")` in the notebook, and `python -m grader check [PATH] [--problem ID]`.
+
+`check("1a")` runs a problem's public cases on the functions the notebook's kernel defined.
 
 The generated notebook (grader/notebook.py) loads `check` in its first code cell and calls it
 after each code problem; its last cell calls `check()` for every problem and says what to
@@ -6,10 +8,15 @@ submit. The cases run with pytest in the kernel's process, through the same conf
 `student` rules as `python -m pytest` (grader/cases/conftest.py, grader/local.py), so a case
 fails here with the message it gives there. Only public cases exist next to the notebook (the
 student bundle holds no others), and only they are run.
+
+`python -m grader check PATH` is `python -m pytest --submission=PATH` wherever it is started
+(pytest learns the --submission option from a conftest, after it has read its command line
+once: a path given as `--submission PATH` outside this folder would be taken for a test path).
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from collections.abc import Mapping
@@ -32,6 +39,39 @@ class Result:
     name: str  # its docstring's first line
     passed: bool
     message: str  # why it failed, as `python -m pytest` says it; "" when it passed
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m grader check ...` in the student bundle (grader/templates/student-main.py)."""
+    parser = argparse.ArgumentParser(prog="python -m grader")
+    add_command(parser.add_subparsers(dest="command", required=True))
+    args, extra = parser.parse_known_args(argv)  # the rest goes to pytest (-q, -x, ...)
+    return command(args, extra)
+
+
+def add_command(commands: Any) -> None:
+    """The `check` subcommand's arguments (also used by grader/cli.py)."""
+    check = commands.add_parser(
+        "check", help="run the public checks on a submission, as the grader reads it"
+    )
+    check.add_argument(
+        "submission", nargs="?", help="a folder, .py, .ipynb or .zip (default: exercises/)"
+    )
+    check.add_argument(
+        "--problem", action="append", default=[], metavar="ID",
+        help="only this problem's cases (repeatable), e.g. --problem 1a",
+    )  # fmt: skip
+
+
+def command(args: argparse.Namespace, extra: list[str] | None = None) -> int:
+    """Run the public cases with pytest on `args.submission`; pytest's exit status."""
+    import pytest
+
+    argv = [str(PUBLIC), "-c", os.devnull, f"--rootdir={ROOT}", "-p", "no:cacheprovider"]
+    if args.submission:
+        argv.append(f"--submission={args.submission}")
+    argv += [f"--problem={problem_id}" for problem_id in args.problem]
+    return int(pytest.main([*argv, *(extra or [])]))
 
 
 def check(problem: str | None = None) -> None:
