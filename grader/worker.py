@@ -23,8 +23,9 @@ from typing import Any
 
 if __package__:  # imported as grader.worker (tests); in the sandbox it runs as a script
     from grader import runner
-else:
-    import runner  # next to this file in the sandbox's runtime folder
+else:  # `python -I` leaves the script's folder, the runtime, off the path: put it first
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import runner
 
 _MAX_TEXT = 4000  # characters of an exception message or traceback sent back
 
@@ -32,7 +33,8 @@ _MAX_TEXT = 4000  # characters of an exception message or traceback sent back
 def main(argv: list[str]) -> None:
     """`worker.py CONFIG_JSON` runs one worker; `worker.py --template FD` serves a template."""
     runtime = os.path.dirname(os.path.abspath(__file__))
-    sys.path.insert(0, runtime)
+    if runtime not in sys.path:
+        sys.path.insert(0, runtime)
     if argv[1] == "--template":
         _serve_template(int(argv[2]), runtime)
     else:
