@@ -32,7 +32,9 @@ def solved_notebook() -> str:
         text = (SOLUTIONS / f"{module}.py").read_text(encoding="utf-8")
         for node in ast.parse(text).body:
             segment = ast.get_source_segment(text, node) or ""
-            decorators = "".join(f"@{ast.unparse(d)}\n" for d in getattr(node, "decorator_list", []))
+            decorators = "".join(
+                f"@{ast.unparse(d)}\n" for d in getattr(node, "decorator_list", [])
+            )
             if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
                 named[node.name] = decorators + segment
             elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
