@@ -165,7 +165,8 @@ def test_a_missing_submission_is_a_usage_error(tmp_path: Path) -> None:
          f"--submission={tmp_path / 'nothing.ipynb'}"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
-    assert run.returncode == 4 and "no such file or folder" in run.stderr, run.stderr
+    assert run.returncode == 4, run.stdout[-2000:]
+    assert "--submission" in run.stdout and "no such file or folder" in run.stdout
 
 
 def test_statement_failures_in_the_check_match_the_grader_wording(tmp_path: Path) -> None:

@@ -60,12 +60,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "problem(id): the problems.yaml problem a grading case belongs to"
     )
-    submission_path(config)  # a path that does not exist is a usage error, before any case
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Keep only the cases of the problems given with --problem."""
-    wanted = config.getoption("problem")
+    wanted = config.getoption("problem", default=[])
     if not wanted:
         return
     known = [p.id for p in load(ROOT / "problems.yaml").problems if p.graded]
@@ -84,17 +83,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def submission_path(config: pytest.Config) -> Path:
-    """--submission, else $TUTORIAL9_SUBMISSION, else exercises/ (relative to where pytest was
-    started, then to this folder's project)."""
-    given = config.getoption("submission") or os.environ.get(SUBMISSION_ENV)
+    """--submission, else $TUTORIAL9_SUBMISSION, else exercises/; a relative path from where
+    pytest was started, else from this project's folder. Stops pytest (exit status 4) when
+    there is no such file or folder."""
+    given = config.getoption("submission", default=None) or os.environ.get(SUBMISSION_ENV)
     if not given:
         return ROOT / "exercises"
     path = Path(given).expanduser()
-    if not path.is_absolute():
-        path = Path(config.invocation_params.dir) / path
-    if not path.exists():
-        raise pytest.UsageError(f"--submission {given}: no such file or folder")
-    return path
+    for base in (Path(config.invocation_params.dir), ROOT):
+        if (base / path).exists():
+            return base / path
+    pytest.exit(f"--submission {given}: no such file or folder", returncode=4)
 
 
 @pytest.hookimpl(hookwrapper=True)
