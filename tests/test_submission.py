@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from grader import statements
+from grader.runner import run_program
 from grader.submission import IntakeLimits, Source, Submission, read_submission
-from grader.worker import run_program
 
 MODULES = ("conv", "shapes", "rnn_types", "activations", "rnn")
 WANTED = "conv.py, shapes.py, rnn_types.py, activations.py or rnn.py"
