@@ -13,6 +13,8 @@ never takes the definitions after it down. Nothing here runs student code.
   (demo calls, prints and loops are dropped; see grader/cells.py).
 - Statements that call `get_ipython()` (a notebook exported with nbconvert) are skipped and
   reported: that function exists only inside Jupyter.
+- A statement that failed when it ran is worded here (`why_failed`, `failed`), once for the
+  grader (grader/proxy.py) and the student's own checks (grader/local.py).
 """
 
 from __future__ import annotations
