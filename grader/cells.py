@@ -8,7 +8,8 @@ the sandbox, so one failing statement never takes the definitions after it down:
 - `%%time` and `%%capture` cells keep their body, as IPython runs it; other `%%` cells are
   skipped whole; line magics, `!` and `?` lines, and statements calling `get_ipython()` are
   skipped; each skip is reported once, like a failed statement;
-- a statement that does not compile is reported and skipped; the rest of its cell is kept.
+- a statement that does not compile is reported and skipped; the rest of its cell is kept;
+- the generated notebook's check cells, `check("1a")`, are dropped without a note.
 Cells are numbered as Jupyter lays them out, Markdown cells included.
 """
 
@@ -42,6 +43,7 @@ _KEPT_STATEMENTS = (
     *(t for t in (getattr(ast, "TryStar", None),) if t),  # try/except*, Python 3.11+
 )
 _COMPILE_ERRORS = (SyntaxError, ValueError, MemoryError, RecursionError, OverflowError)
+CHECK = "check"  # the generated notebook's check cells call check("<id>") (grader/check.py)
 _LOOKS_PYTHON = re.compile(
     rb"(\xef\xbb\xbf)?\s*(#|@|import\s|from\s|def\s|class\s|[A-Za-z_]\w*\s*=)"
 )
@@ -131,11 +133,24 @@ def _cell_statements(text: str, filename: str) -> tuple[list[statements.Statemen
         for line, shown in neutralised
     ]
     kept, dropped = statements.program(text, filename, _kept)
-    return sorted(found + kept, key=lambda s: s.line), bool(dropped)
+    noted = [node for node in dropped if not _check_call(node)]
+    return sorted(found + kept, key=lambda s: s.line), bool(noted)
 
 
 def _kept(node: ast.stmt) -> bool:
     return isinstance(node, _KEPT_STATEMENTS)
+
+
+def _check_call(node: ast.stmt) -> bool:
+    """A check cell's `check("1a")` (grader/notebook.py): dropped like any call, not noted."""
+    call = node.value if isinstance(node, ast.Expr) else None
+    return (
+        isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Name)
+        and call.func.id == CHECK
+        and not call.keywords
+        and all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in call.args)
+    )
 
 
 def code_cells(raw: bytes) -> list[tuple[int, str]]:

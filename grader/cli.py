@@ -6,6 +6,7 @@
     python -m grader build-student --out tutorial9-student.zip
     python -m grader batch SUBMISSIONS --out grades/ [--hand-scores hand-scores.csv]
     python -m grader answers SUBMISSIONS --out answers/   # written answers, for hand grading
+    python -m grader check [SUBMISSION] [--problem ID]    # the public checks, as students run them
     python -m grader stubs        # regenerate exercises/*.py from solutions/
     python -m grader notebook     # regenerate exercises/tutorial9.ipynb
 
@@ -64,6 +65,10 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         if args.command == "grade":
             _write_fault(args.outputs, f"problems file: {exc}", None)
         return EXIT_USAGE
+    if args.command == "check":
+        from grader import check
+
+        return check.command(args)
     if args.command in ("stubs", "notebook"):
         return _generate(args.command, problems)
     if args.command in ("build-gradescope", "build-student"):
@@ -371,6 +376,8 @@ def _trust_option(command: argparse.ArgumentParser) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from grader import check
+
     parser = argparse.ArgumentParser(prog="python -m grader", description=__doc__.splitlines()[0])
     parser.add_argument("--problems", type=Path, default=DEFAULT_PATH, help="problems.yaml")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -421,6 +428,7 @@ def _parser() -> argparse.ArgumentParser:
     answers.add_argument("submissions", type=Path, help="a folder: one entry per student")
     answers.add_argument("--out", type=Path, default=Path("answers"), help="output folder")
 
+    check.add_command(commands)
     commands.add_parser("stubs", help="regenerate the stubs (exercises/*.py) from the references")
     commands.add_parser("notebook", help="regenerate the notebook (exercises/<name>.ipynb)")
     for command in commands.choices.values():  # also accepted after the command

@@ -2,7 +2,7 @@
 
 The worker compares each call's arguments with a deep copy taken before the call and reports
 the places that changed, and the returned arrays that share memory with an argument
-(grader/worker.py `_contract`). That report is untrusted: only places that exist in the
+(grader/runner.py `contract`). That report is untrusted: only places that exist in the
 arguments the trusted side sent are believed, and the headline names the parameter by the
 reference function's signature, so a hidden case's message carries nothing the student's code
 chose. Where exactly a nested argument changed goes in the detail, shown for public cases only.

@@ -1,10 +1,13 @@
 """Build the student notebook, exercises/tutorial9.ipynb, from problems.yaml and the stubs.
 
 Per problem: a Markdown cell with the statement, then a code cell holding the stubs of the
-exercises the problem grades (verbatim, so the grader finds them by name), or a Markdown answer
-cell for a written problem, marked `{"tutorial9": {"answer": "<id>"}}` in its metadata (see
-grader/answers.py). Imports and given constants go into one setup cell at the top.
-Cell ids are derived from problem ids so the file is byte-for-byte reproducible.
+exercises the problem grades (verbatim, so the grader finds them by name) and a check cell,
+`check("<id>")`, running its public cases on them (grader/check.py), or a Markdown answer cell
+for a written problem, marked `{"tutorial9": {"answer": "<id>"}}` in its metadata (see
+grader/answers.py). The first code cell loads `check` from the student bundle's files beside
+the notebook (or says how to get them); imports and given constants go into one setup cell;
+the last cell checks everything and says what to submit. Cell ids are derived from problem ids
+so the file is byte-for-byte reproducible.
 """
 
 from __future__ import annotations
@@ -14,12 +17,15 @@ import ast
 import nbformat
 
 from grader import answers
+from grader.cells import CHECK
 from grader.problems import ProblemSet
 
 _INTRO = """\
 # {title}
 
-Fill in every function below, then run the cells. Each code problem is graded by hidden test
+Fill in every function below, then run the cells. After each code problem, a check cell such
+as `check("1a")` runs that problem's public test cases on your functions and lists what passes;
+the last cell checks everything. Each code problem is graded by the public and more, hidden
 cases; written problems are graded by hand. Keep the function names and signatures as they are:
 the grader finds your functions by name, whichever cell they are in.
 
@@ -31,6 +37,43 @@ itself: only a function that needs it fails.
 
 Submit this notebook as it is, or the five files `conv.py`, `shapes.py`, `rnn_types.py`,
 `activations.py` and `rnn.py`."""
+
+
+# Runs in Jupyter, JupyterLab, VS Code and Colab. The grader runs it too (it is made only of
+# imports, assignments, `if` and `try`), harmlessly: there it finds nothing and defines the
+# fallback `check`.
+_CHECKS = """\
+# Run this cell first: it loads check(), which runs a problem's public test cases on your
+# functions. It needs the files of tutorial9-student.zip around this notebook (exercises/).
+import sys
+from pathlib import Path
+
+_places = [Path.cwd(), Path.cwd().parent, Path.cwd() / "tutorial9"]
+_found = [place for place in _places if (place / "grader" / "check.py").is_file()]
+if not _found and Path("tutorial9-student.zip").is_file():  # uploaded to Colab, say
+    import zipfile
+
+    zipfile.ZipFile("tutorial9-student.zip").extractall()
+    _found = [Path.cwd() / "tutorial9"]
+if _found and str(_found[0]) not in sys.path:
+    sys.path.insert(0, str(_found[0]))
+try:
+    from grader.check import check
+except ImportError as _error:
+    _missing = _error
+
+    def check(problem=None):
+        print(
+            "check() needs the files of tutorial9-student.zip next to this notebook "
+            f"({_missing}). Unzip it and open exercises/tutorial9.ipynb from the unzipped "
+            "folder; in Colab, upload tutorial9-student.zip to the Files panel and run the "
+            "first code cell again. If pytest is missing: pip install -r requirements.txt"
+        )"""
+
+_LAST = """\
+## Check everything, then submit
+
+The cell below runs every public check and says what to submit."""
 
 
 def _definitions(stub: str) -> tuple[list[str], dict[str, str]]:
@@ -65,6 +108,7 @@ def build(problems: ProblemSet, stubs: dict[str, str]) -> nbformat.NotebookNode:
 
     cells = [
         _markdown("intro", _INTRO.format(title=problems.title, packages=problems.allowed)),
+        _code("checks", _CHECKS),
         _code("setup", "\n".join(setup)),
     ]
     placed: set[str] = set()
@@ -87,6 +131,8 @@ def build(problems: ProblemSet, stubs: dict[str, str]) -> nbformat.NotebookNode:
             if t not in fresh
         ]
         cells.append(_code(f"{problem.id}-code", "\n\n\n".join(parts)))
+        cells.append(_code(f"{problem.id}-check", f'{CHECK}("{problem.id}")'))
+    cells += [_markdown("submit", _LAST), _code("check-all", f"{CHECK}()")]
     notebook = nbformat.v4.new_notebook(cells=cells)
     notebook.metadata = {
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},

@@ -26,12 +26,11 @@ from __future__ import annotations
 import builtins
 import contextlib
 import re
-import sys
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from grader import contracts
+from grader import contracts, statements
 from grader.problems import CRASHES, Problem, ProblemSet, backstop
 from grader.sandbox import Sandbox, SandboxCrash, SandboxError, SandboxTimeout
 from grader.statements import Statement
@@ -275,27 +274,10 @@ class Session:
                 statement = source.program[index]
                 if not statement.runs or (source.origin, index) in self._failed:
                     continue
-                failed_how = f"{statement.where}: `{statement.shown}` {self._why(item)}"
+                why = statements.why_failed(item, self.problems, self.module_errors)
+                failed_how, message = statements.failed(statement, source.origin, why)
                 self._lose(statement, failed_how)
-                rest = "the notebook" if source.notebook else source.origin
-                self._failed[source.origin, index] = f"{failed_how}; the rest of {rest} was graded"
-
-    def _why(self, failure: dict[str, Any]) -> str:
-        """Why a statement failed, from the worker's report at import time."""
-        kind = str(failure.get("type", ""))[:100]
-        message = str(failure.get("message", ""))[:300]
-        missing = str(failure.get("missing", ""))
-        top = missing.split(".")[0]
-        if kind in ("ImportError", "ModuleNotFoundError") and _MODULE_NAME.fullmatch(missing):
-            if top in self.module_errors:
-                return f"failed: {top} could not be imported ({self.module_errors[top]})"
-            if top not in self.problems.packages and top not in sys.stdlib_module_names:
-                verb = "are" if self.problems.packages else "is"
-                return (
-                    f"failed: {top} is not available where grading happens "
-                    f"(only {self.problems.allowed} {verb})"
-                )
-        return f"failed: {kind}: {message}" if message else f"failed: {kind}"
+                self._failed[source.origin, index] = message
 
     def _wall(self, limit: float) -> float:
         """Wall-clock seconds for a request: its backstop, cut short only by the budget."""
@@ -314,7 +296,6 @@ class Session:
 
 
 _NAME_ERROR = re.compile(r"^name '([A-Za-z_]\w*)' is not defined")
-_MODULE_NAME = re.compile(r"[A-Za-z_][\w.]{0,99}")
 
 
 def _raised(name: str, error: Any) -> Exception:

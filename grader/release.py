@@ -24,6 +24,7 @@ from __future__ import annotations
 import copy
 import importlib
 import importlib.util
+import inspect
 import json
 import os
 import stat
@@ -49,6 +50,25 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 VENV = "/opt/tutorial9-venv"  # outside /autograder/source, which run_autograder locks to root
 SANDBOX_USER = "tutorial9-sandbox"  # the name grader/sandbox.py looks up
 STUDENT_DIR = "tutorial9"  # the student bundle's top folder
+# What the public checks need of grader/, in the student bundle: the cases' conftest and the
+# grader's own intake and statement runner (grader/local.py), and check() for the notebook.
+STUDENT_GRADER_FILES = (
+    "cases/__init__.py",
+    "cases/conftest.py",
+    "cells.py",
+    "check.py",
+    "checks.py",
+    "contracts.py",
+    "hints.py",
+    "local.py",
+    "messages.py",
+    "problems.py",
+    "runner.py",
+    "statements.py",
+    "submission.py",
+    "tree.py",
+    "wire.py",
+)
 
 # The versions this project is developed and tested with. numpy 2.3 and later need Python
 # 3.11, and Gradescope's default image runs 3.10, so 3.10 gets the last numpy that supports it.
@@ -134,28 +154,24 @@ def student_members(problems: ProblemSet, recorded: dict[str, Any]) -> list[Memb
         f"exercises/{name}": text.encode("utf-8") for name, text in stub_text.items()
     }
     files[f"exercises/{problems.notebook_name}"] = notebook.render(problems, stub_text).encode()
-    files["grader/__init__.py"] = b'"""What the public cases need of the Tutorial 9 grader."""\n'
-    for name in (
-        "checks.py",
-        "hints.py",
-        "messages.py",
-        "problems.py",
-        "cases/__init__.py",
-        "cases/conftest.py",
-    ):
+    files["grader/__init__.py"] = b'"""What the public checks need of the Tutorial 9 grader."""\n'
+    for name in STUDENT_GRADER_FILES:
         files[f"grader/{name}"] = (GRADER / name).read_bytes()
+    files["grader/__main__.py"] = _template("student-main.py")
+    files["conftest.py"] = (ROOT / "conftest.py").read_bytes()
     for path in sorted(PUBLIC_CASES.glob("*.py")):
         files[f"grader/cases/public/{path.name}"] = path.read_bytes()
     files["solutions/__init__.py"] = (
         b'"""Recorded answers for the public cases, not reference code (see _recorded.py)."""\n'
     )
     files["solutions/_recorded.py"] = (TEMPLATES / "recorded.py").read_bytes()
-    files["solutions/recorded.json"] = (json.dumps(recorded, indent=1) + "\n").encode()
+    files["solutions/recorded.json"] = (json.dumps(recorded, separators=(",", ":")) + "\n").encode()
     for module in problems.modules:
         files[f"solutions/{module}.py"] = _shim(module).encode()
     files["problems.yaml"] = DEFAULT_PATH.read_bytes()
     files["requirements.txt"] = _requirements(STUDENT_PINS)
-    files["pytest.ini"] = b"[pytest]\ntestpaths = grader/cases/public\n"
+    files["pytest.ini"] = _template("pytest.ini")
+    files[".gitignore"] = _template("gitignore")
     files["README.md"] = _template(
         "student-README.md", TITLE=problems.title, PACKAGES=problems.allowed
     )
@@ -264,7 +280,9 @@ def _record(out: str) -> None:
     codec = _codec()
     log: dict[str, Any] = {}
     for module in load().modules:
-        recorder = _Recorder(importlib.import_module(f"solutions.{module}"), module, log, codec)
+        real = importlib.import_module(f"solutions.{module}")
+        recorder = _Recorder(real, module, log, codec)
+        recorder.note_parameters()
         sys.modules[f"solutions.{module}"] = recorder  # type: ignore[assignment]
         setattr(solutions, module, recorder)
     os.environ["TUTORIAL9_SUBMISSION"] = str(SOLUTIONS)
@@ -282,6 +300,16 @@ class _Recorder:
     def __init__(self, real: ModuleType, module: str, log: dict[str, Any], codec: ModuleType):
         self._real, self._log, self._codec = real, log, codec
         self._entry = log.setdefault(module, {"constants": {}, "mappings": {}, "calls": {}})
+
+    def note_parameters(self) -> None:
+        """Note the positional parameter names of the module's public functions (the bundle's
+        contract messages name arguments by them)."""
+        kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        names = self._entry.setdefault("parameters", {})
+        for name, value in vars(self._real).items():
+            if inspect.isfunction(value) and not name.startswith("_"):
+                parameters = inspect.signature(value).parameters.values()
+                names[name] = [p.name for p in parameters if p.kind in kinds]
 
     def __getattr__(self, name: str) -> Any:
         value = getattr(self._real, name)

@@ -13,6 +13,8 @@ never takes the definitions after it down. Nothing here runs student code.
   (demo calls, prints and loops are dropped; see grader/cells.py).
 - Statements that call `get_ipython()` (a notebook exported with nbconvert) are skipped and
   reported: that function exists only inside Jupyter.
+- A statement that failed when it ran is worded here (`why_failed`, `failed`), once for the
+  grader (grader/proxy.py) and the student's own checks (grader/local.py).
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ import ast
 import io
 import json
 import re
-from collections.abc import Callable, Sequence
+import sys
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 _SHOWN = 60  # characters of a statement's first line quoted in messages
 _CONTINUATION = re.compile(r"(else|elif|except|finally)\b")
@@ -320,3 +324,48 @@ def listing(statements: Program, origin: str) -> bytes:
         if statement.runs:
             parts.append(f"\n# {statement.where}\n{statement.text.rstrip()}\n")
     return "".join(parts).encode("utf-8", "backslashreplace")
+
+
+# ------------------------------------------------------------------ statements that failed
+# A failure is the runner's report of one statement (grader/runner.py `run_program`): index,
+# type, message and, for an ImportError, the missing module's name. The grader (grader/proxy.py)
+# and the student's own checks (grader/local.py) word it the same way.
+
+_MODULE_NAME = re.compile(r"[A-Za-z_][\w.]{0,99}")
+
+
+class Allowed(Protocol):
+    """What a problem set allows student code to import (grader.problems.ProblemSet)."""
+
+    packages: tuple[str, ...]
+    allowed: str
+
+
+def why_failed(
+    failure: Mapping[str, Any], problems: Allowed, unavailable: Mapping[str, str]
+) -> str:
+    """Why a statement failed ("failed: ..."), from the runner's report at import time.
+
+    `unavailable` maps the submission's modules that cannot be imported to the reason.
+    """
+    kind = str(failure.get("type", ""))[:100]
+    message = str(failure.get("message", ""))[:300]
+    missing = str(failure.get("missing", ""))
+    top = missing.split(".")[0]
+    if kind in ("ImportError", "ModuleNotFoundError") and _MODULE_NAME.fullmatch(missing):
+        if top in unavailable:
+            return f"failed: {top} could not be imported ({unavailable[top]})"
+        if top not in problems.packages and top not in sys.stdlib_module_names:
+            verb = "are" if problems.packages else "is"
+            return (
+                f"failed: {top} is not available where grading happens "
+                f"(only {problems.allowed} {verb})"
+            )
+    return f"failed: {kind}: {message}" if message else f"failed: {kind}"
+
+
+def failed(statement: Statement, origin: str, why: str) -> tuple[str, str]:
+    """(what failed, the message reported once) for a statement of the file `origin`."""
+    failed_how = f"{statement.where}: `{statement.shown}` {why}"
+    rest = "the notebook" if origin.lower().endswith(".ipynb") else origin
+    return failed_how, f"{failed_how}; the rest of {rest} was graded"

@@ -1,19 +1,19 @@
-"""grader/contracts.py and the worker's side of it (grader/worker.py `_contract`)."""
+"""grader/contracts.py and the worker's side of it (grader/runner.py `contract`)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from grader import contracts, worker
+from grader import contracts, runner
 
 
 def _report(function, *args, **kwargs) -> dict:
     """What the worker reports for one call, as the trusted side decodes it."""
-    kept = worker._snapshot([list(args), kwargs])
+    kept = runner.snapshot([list(args), kwargs])
     live = [list(args), kwargs]
     result = function(*live[0], **live[1])
-    return worker._contract(kept, live, result)
+    return runner.contract(kept, live, result)
 
 
 def _relu_in_place(x):

@@ -24,15 +24,20 @@ def test_notebook_is_valid_and_follows_the_problems() -> None:
     book = nbformat.reads(notebook.render(PROBLEMS, stubs.render_all(PROBLEMS)), as_version=4)
     nbformat.validate(book)
     ids = [cell.id for cell in book.cells]
-    expected = ["intro", "setup"]
+    expected = ["intro", "checks", "setup"]
     for problem in PROBLEMS.problems:
-        expected += [f"{problem.id}-statement",
-                     f"{problem.id}-{'code' if problem.graded else 'answer'}"]  # fmt: skip
-    assert ids == expected
+        expected.append(f"{problem.id}-statement")
+        expected += (
+            [f"{problem.id}-code", f"{problem.id}-check"]
+            if problem.graded
+            else [f"{problem.id}-answer"]
+        )
+    assert ids == [*expected, "submit", "check-all"]
     by_id = {cell.id: cell for cell in book.cells}
     assert "def conv2d(" in by_id["1a-code"].source
     assert "def conv_layer(" in by_id["1c-code"].source
     assert by_id["4b-answer"].cell_type == "markdown"
+    assert by_id["1a-check"].source == 'check("1a")' and by_id["check-all"].source == "check()"
     assert "0.5 & 0.2 & 0.1 & 0.7" in by_id["1a-statement"].source
 
 

@@ -228,7 +228,7 @@ def test_student_bundle_holds_no_reference_code(student_zip: Path) -> None:
     assert not any(name.endswith("answers.md") for name in texts)
     # A line that is also in a stub (a signature a private helper shares) or in the support
     # code shipped as it is (`raise ValueError(`) is not a leak; public cases stay scanned.
-    support = [ROOT / "grader" / n for n in ("checks.py", "problems.py", "cases/conftest.py")]
+    support = [ROOT / "grader" / n for n in release.STUDENT_GRADER_FILES]
     texts_shipped = [*stubs.render_all(PROBLEMS).values(), *(p.read_text() for p in support)]
     texts_shipped.append((release.TEMPLATES / "recorded.py").read_text())
     public = "\n".join(texts_shipped)
@@ -306,7 +306,92 @@ def test_student_bundle_runs_with_plain_pytest(student_zip: Path, tmp_path: Path
     assert total > 0
     assert f'tests="{total}"' in report and f'failures="{total}"' in report, report[:500]
     assert 'errors="0"' in report
-    assert "NotImplementedError" in report
+    assert "is not implemented yet" in report
+
+
+@pytest.mark.slow
+def test_student_bundle_output_on_the_stubs_is_short(student_zip: Path, tmp_path: Path) -> None:
+    """On the untouched stubs, does `python -m pytest` say in a line or two per failing case
+    what was called and that it is not implemented yet, without tracebacks or stub code?"""
+    bundle = unzip(student_zip, tmp_path)
+    run, _ = run_pytest(bundle)
+    total = public_case_count()
+    lines = run.stdout.splitlines()
+    assert len(lines) <= 4 * total + 20, run.stdout
+    assert run.stdout.count("is not implemented yet") >= total - 2  # TASK_TYPES is a dict
+    assert "def conv2d(" not in run.stdout and "Traceback" not in run.stdout
+    assert "conv2d(image, kernel, stride=2, padding=1) is not implemented yet" in run.stdout
+
+
+@pytest.mark.slow
+def test_student_bundle_is_small(student_zip: Path) -> None:
+    """Is the bundle well under 1 MB (the recorded values stored as small integers)?"""
+    size = student_zip.stat().st_size
+    assert size < 700 * 1024, size
+    with zipfile.ZipFile(student_zip) as archive:
+        recorded = archive.getinfo(f"{release.STUDENT_DIR}/solutions/recorded.json")
+    assert recorded.file_size < 800 * 1024, recorded.file_size
+
+
+@pytest.mark.slow
+def test_student_bundle_ignores_caches(student_zip: Path) -> None:
+    """Does the bundle's .gitignore keep what Python, pytest and Jupyter make out of git?"""
+    texts = archive_texts(student_zip)
+    ignored = texts[f"{release.STUDENT_DIR}/.gitignore"].splitlines()
+    for pattern in ("__pycache__/", ".pytest_cache/", ".ipynb_checkpoints/", "classroom.env"):
+        assert pattern in ignored, pattern
+
+
+def readme_commands(readme: str) -> list[str]:
+    """The commands of the README's "Check your work" code block, without their comments."""
+    section = readme.split("## Check your work", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```bash\n", 1)[1].split("```", 1)[0]
+    return [line.split("#", 1)[0].strip() for line in block.splitlines() if line.strip()]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("work", ["stubs", "solved"])
+def test_student_readme_commands_run_as_written(
+    student_zip: Path, tmp_path: Path, work: str
+) -> None:
+    """Does each command of the student README run as written, in the bundle's folder, with
+    nothing a Windows shell lacks (no `VAR=value cmd`, `$`, `&&`, quotes or continuations)?
+    Checked on the stubs (every command fails, saying what is not implemented) and on solved
+    work in exercises/, in a folder and in a notebook elsewhere (every command passes)."""
+    from tests.solved import solved_notebook
+
+    bundle = unzip(student_zip, tmp_path)
+    readme = (bundle / "README.md").read_text(encoding="utf-8")
+    commands = readme_commands(readme)
+    assert len(commands) >= 4
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "my-work").mkdir(parents=True)
+    notebook = solved_notebook() if work == "solved" else None
+    for module in MODULES:
+        if work == "solved":
+            shutil.copy(SOLUTIONS / f"{module}.py", bundle / "exercises")
+            shutil.copy(SOLUTIONS / f"{module}.py", elsewhere / "my-work")
+        else:
+            shutil.copy(bundle / "exercises" / f"{module}.py", elsewhere / "my-work")
+    if notebook is not None:
+        (bundle / "exercises" / "tutorial9.ipynb").write_text(notebook, encoding="utf-8")
+    shutil.copy(bundle / "exercises" / "tutorial9.ipynb", elsewhere / "tutorial9.ipynb")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "TUTORIAL9_"))}
+    env.update(PYTHONPATH="", PYTHONDONTWRITEBYTECODE="1")
+    for command in commands:
+        assert not re.search(r"^\w+=|\$|&&|['\"\\`]", command), command
+        words = command.replace("path/to", str(elsewhere)).split()
+        assert words[:2] == ["python", "-m"], command
+        for cwd in (bundle, bundle / "exercises") if words[2] == "pytest" else (bundle,):
+            run = subprocess.run(
+                [sys.executable, *words[1:], "-p", "no:cacheprovider"],
+                cwd=cwd, env=env, capture_output=True, text=True, timeout=600,
+            )  # fmt: skip
+            expected = 0 if work == "solved" else 1
+            assert run.returncode == expected, (command, cwd, run.stdout[-3000:], run.stderr)
+            assert re.search(r"\d+ (passed|failed)", run.stdout), run.stdout[-500:]
+            if work == "stubs":
+                assert "is not implemented yet" in run.stdout, run.stdout[-1000:]
 
 
 @pytest.mark.slow
@@ -331,6 +416,11 @@ def test_student_bundle_contents(student_zip: Path) -> None:
         "README.md",
         "requirements.txt",
         "pytest.ini",
+        ".gitignore",
+        "conftest.py",
+        "grader/__main__.py",
+        "grader/local.py",
+        "grader/runner.py",
         "problems.yaml",
         "exercises/tutorial9.ipynb",
         "grader/__init__.py",

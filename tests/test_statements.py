@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from grader import statements
+from grader.runner import run_program
 from grader.statements import Statement
-from grader.worker import run_program
 
 GRADER = Path(__file__).resolve().parent.parent / "grader"
 
@@ -187,9 +187,10 @@ def test_modules_import_each_others_helpers_through_the_finder(tmp_path: Path) -
         "import json, sys\n"
         f"sys.path.insert(0, {str(GRADER)!r})\n"
         "import worker\n"
-        f"sys.meta_path.insert(0, worker._Programs({str(tmp_path)!r}))\n"
+        f"finder = worker.runner.Programs(lambda name: worker._program({str(tmp_path)!r}, name))\n"
+        "sys.meta_path.insert(0, finder)\n"
         "import rnn\n"
-        "print(json.dumps([rnn.uses(), rnn.conv.__file__, worker._FAILURES]))\n"
+        "print(json.dumps([rnn.uses(), rnn.conv.__file__, finder.take_failures()]))\n"
     )
     done = subprocess.run(
         [sys.executable, "-I", "-c", script], capture_output=True, text=True, cwd=tmp_path

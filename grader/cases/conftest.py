@@ -1,37 +1,58 @@
-"""The `student` and `expect` fixtures for running the grading cases in-process.
+"""The `student` and `expect` fixtures for running the grading cases in the student's process.
 
-Students run the public cases on their own code with plain pytest, and instructors run all of
-them against the reference solutions or the stubs:
+Students run the public cases on their own work with plain pytest; the submission is read by
+the grader's own intake and run statement by statement (grader/local.py), so what passes here
+passes the same cases in the grader:
 
-    TUTORIAL9_SUBMISSION=solutions python -m pytest grader/cases
-    python -m pytest grader/cases/public --problem 1a     # one problem's public cases
+    python -m pytest                                    # exercises/ (from the bundle's folder)
+    python -m pytest --submission tutorial9.ipynb       # a notebook, folder, .py or .zip
+    python -m pytest grader/cases/public --problem 1a   # one problem's public cases
 
-The grader never reads this file (it runs pytest with --noconftest and its own plugin, which
-provides the same two fixtures with the student's code in a sandbox).
+Instructors also run every case against the references or the stubs:
+
+    python -m pytest grader/cases --submission solutions
+
+TUTORIAL9_SUBMISSION=PATH works like --submission. The grader never reads this file (it runs
+pytest with --noconftest and its own plugin, which provides the same two fixtures with the
+student's code in a sandbox). grader/check.py runs these cases from a notebook, with the
+running kernel as the submission.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
+from grader import local
 from grader.checks import Expect
 from grader.problems import ProblemSet, load
 
 ROOT = Path(__file__).resolve().parents[2]
 SUBMISSION_ENV = "TUTORIAL9_SUBMISSION"
+SUBMISSION = pytest.StashKey[local.Submission]()  # set by grader/check.py: the kernel's
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
+    add_options(parser)
+
+
+def add_options(parser: pytest.Parser) -> None:
+    """--problem and --submission (also called by the top-level conftest.py, which pytest
+    reads first when it starts in exercises/)."""
+    group = parser.getgroup("tutorial9", "Tutorial 9 public checks")
+    if any("--submission" in option.names() for option in group.options):
+        return
+    group.addoption(
         "--problem", action="append", default=[], metavar="ID",
         help="run only the cases of problem ID (repeatable), e.g. --problem 1a",
+    )  # fmt: skip
+    group.addoption(
+        "--submission", metavar="PATH", default=None,
+        help="what to check: a folder, .py file, .ipynb notebook or .zip, read as the grader "
+        f"reads it (default: ${SUBMISSION_ENV}, else exercises/)",
     )  # fmt: skip
 
 
@@ -43,7 +64,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Keep only the cases of the problems given with --problem."""
-    wanted = config.getoption("problem")
+    wanted = config.getoption("problem", default=[])
     if not wanted:
         return
     known = [p.id for p in load(ROOT / "problems.yaml").problems if p.graded]
@@ -61,59 +82,44 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = keep
 
 
-class _Module:
-    """One student module, or why it could not be imported (only its tests fail)."""
-
-    def __init__(
-        self, name: str, module: ModuleType | None, error: str | None, targets: tuple[str, ...]
-    ) -> None:
-        self._name = name
-        self._module = module
-        self._error = error
-        self._targets = targets
-
-    def __getattr__(self, attr: str) -> Any:
-        # The grader's proxy serves problems.yaml targets only; fail the same way here.
-        if f"{self._name}.{attr}" not in self._targets:
-            raise AttributeError(f"{self._name}.{attr} is not an exercise in problems.yaml")
-        if self._module is None:
-            pytest.fail(f"{self._name}.py could not be imported: {self._error}", pytrace=False)
-        if not hasattr(self._module, attr):
-            pytest.fail(f"{self._name}.py does not define {attr}", pytrace=False)
-        return getattr(self._module, attr)
+def submission_path(config: pytest.Config) -> Path:
+    """--submission, else $TUTORIAL9_SUBMISSION, else exercises/; a relative path from where
+    pytest was started, else from this project's folder. Stops pytest (exit status 4) when
+    there is no such file or folder."""
+    given = config.getoption("submission", default=None) or os.environ.get(SUBMISSION_ENV)
+    if not given:
+        return ROOT / "exercises"
+    path = Path(given).expanduser()
+    for base in (Path(config.invocation_params.dir), ROOT):
+        if (base / path).exists():
+            return base / path
+    pytest.exit(f"--submission {given}: no such file or folder", returncode=4)
 
 
-class _Student:
-    """`student.<module>.<name>`: the submission's functions and constants, called directly."""
-
-    def __init__(self, modules: dict[str, _Module]) -> None:
-        self._modules = modules
-
-    def __getattr__(self, name: str) -> _Module:
-        try:
-            return self._modules[name]
-        except KeyError:
-            raise AttributeError(
-                f"no student module {name!r} (known: {', '.join(self._modules)})"
-            ) from None
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Report a failing case in a few lines (what was called and what went wrong), not with a
+    traceback through the case and the whole function."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed and call.excinfo is not None:
+        text = local.describe(call.excinfo.value)
+        if text is not None:
+            report.longrepr = text
 
 
-def _import(name: str, directory: Path, targets: tuple[str, ...]) -> _Module:
-    path = directory / f"{name}.py"
-    if not path.is_file():
-        return _Module(name, None, f"{path} does not exist", targets)
-    # Load from this exact file under its plain name, even if another `conv` was imported
-    # before; registering it first lets the submission's modules import each other.
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    try:
-        spec.loader.exec_module(module)
-    except (Exception, SystemExit) as exc:  # any error in student code: report it, keep going
-        del sys.modules[name]
-        return _Module(name, None, f"{type(exc).__name__}: {exc}", targets)
-    return _Module(name, module, None, targets)
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """What the grader would say about the submission itself: the files it used, statements
+    that failed (once each)."""
+    submission = config.stash.get(_LOADED, None)
+    if submission is None or not submission.messages:
+        return
+    terminalreporter.section("your submission, as the grader reads it")
+    for message in submission.messages:
+        terminalreporter.line(message)
+
+
+_LOADED = pytest.StashKey[local.Submission]()
 
 
 @pytest.fixture(scope="session")
@@ -122,26 +128,36 @@ def _problem_set() -> ProblemSet:
 
 
 @pytest.fixture(scope="session")
-def _submission(_problem_set: ProblemSet) -> _Student:
-    directory = Path(os.environ.get(SUBMISSION_ENV) or ROOT / "exercises").resolve()
-    if str(directory) not in sys.path:
-        sys.path.insert(0, str(directory))
-    targets = _problem_set.targets
-    return _Student({name: _import(name, directory, targets) for name in _problem_set.modules})
+def _submission(request: pytest.FixtureRequest, _problem_set: ProblemSet) -> Any:
+    config = request.config
+    given = config.stash.get(SUBMISSION, None)
+    if given is not None:
+        yield given
+        return
+    submission = local.Submission.from_path(submission_path(config), _problem_set)
+    config.stash[_LOADED] = submission
+    yield submission
+    submission.close()
 
 
 @pytest.fixture
-def student(_submission: _Student) -> _Student:
-    """The submission's modules, imported in this process."""
-    return _submission
+def student(
+    request: pytest.FixtureRequest, _submission: local.Submission, _problem_set: ProblemSet
+) -> local.Student:
+    """The submission's modules, run in this process as the grader runs them."""
+    return _submission.student(_problem_set.problem(_problem_id(request)))
 
 
 @pytest.fixture
 def expect(request: pytest.FixtureRequest, _problem_set: ProblemSet) -> Expect:
     """An Expect with the test's problem tolerances; revealing only for public cases."""
+    limits = _problem_set.problem(_problem_id(request)).limits
+    public = request.node.path.parent.name == "public"
+    return Expect(rtol=limits.rtol, atol=limits.atol, reveal=public)
+
+
+def _problem_id(request: pytest.FixtureRequest) -> str:
     marks = list(request.node.iter_markers("problem"))
     if len(marks) != 1 or len(marks[0].args) != 1:
         pytest.fail(f"{request.node.nodeid} needs exactly one @pytest.mark.problem(id)")
-    limits = _problem_set.problem(marks[0].args[0]).limits
-    public = request.node.path.parent.name == "public"
-    return Expect(rtol=limits.rtol, atol=limits.atol, reveal=public)
+    return str(marks[0].args[0])

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import inspect
 import json
 import zlib
 from pathlib import Path
@@ -31,8 +32,12 @@ def encode(value: Any) -> Any:
         return value
     if isinstance(value, np.ndarray):
         array = np.ascontiguousarray(value)
-        data = array.tobytes()
         body = {"dtype": array.dtype.str, "shape": list(array.shape)}
+        stored = _whole(array)
+        if stored is not None:  # whole numbers, kept as small integers: a quarter of the size
+            body["as"] = stored.dtype.str
+            array = stored
+        data = array.tobytes()
         if len(data) > _COMPRESS_FROM:
             body["zlib"] = base64.b64encode(zlib.compress(data)).decode("ascii")
         else:
@@ -65,8 +70,9 @@ def decode(value: Any) -> Any:
             data = zlib.decompress(base64.b64decode(body["zlib"]))
         else:
             data = base64.b64decode(body["data"])
-        array = np.frombuffer(data, dtype=np.dtype(body["dtype"])).reshape(body["shape"])
-        return array.copy()  # writable, like a freshly computed result
+        stored = np.dtype(body.get("as", body["dtype"]))
+        array = np.frombuffer(data, dtype=stored).reshape(body["shape"])
+        return array.astype(np.dtype(body["dtype"]))  # a writable copy, like a fresh result
     if tag == "scalar":
         return decode(body["data"])[()]
     if tag == "float":
@@ -76,6 +82,21 @@ def decode(value: Any) -> Any:
     if tag == "dict":
         return {decode(k): decode(v) for k, v in body}
     raise ValueError(f"unknown tag {tag!r}")
+
+
+def _whole(array: np.ndarray) -> np.ndarray | None:
+    """`array` as the smallest integers that give it back exactly, for a float array of whole
+    numbers; None otherwise."""
+    if array.dtype.kind != "f" or array.size < 64 or not np.isfinite(array).all():
+        return None
+    for kind in (np.int8, np.int16, np.int32):
+        info = np.iinfo(kind)
+        if array.min() >= info.min and array.max() <= info.max:
+            stored = array.astype(kind)
+            if stored.astype(array.dtype).tobytes() == array.tobytes():  # also keeps -0.0 out
+                return stored
+            return None
+    return None
 
 
 def record(args: tuple | list, kwargs: dict[str, Any], result: Any) -> dict[str, Any]:
@@ -162,13 +183,23 @@ class Recorded:
         if name in entry.get("mappings", {}):
             return decode(entry["mappings"][name])
         if name in entry.get("calls", {}):
-            return _Function(self.module, name, entry["calls"][name])
+            parameters = entry.get("parameters", {}).get(name)
+            return _Function(self.module, name, entry["calls"][name], parameters)
         raise AttributeError(f"solutions.{self.module}.{name} was not recorded")
 
 
 class _Function:
-    def __init__(self, module: str, name: str, calls: list[dict[str, Any]]) -> None:
+    def __init__(
+        self,
+        module: str,
+        name: str,
+        calls: list[dict[str, Any]],
+        parameters: list[str] | None = None,
+    ) -> None:
         self._module, self._name, self._calls = module, name, calls
+        if parameters is not None:  # the reference's, for messages naming an argument
+            kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+            self.__signature__ = inspect.Signature([inspect.Parameter(n, kind) for n in parameters])
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         key = call_key(args, kwargs)
