@@ -235,11 +235,21 @@ def test_hidden_directories_are_empty_inside(make) -> None:
     hide = (str(ROOT),)  # the whole checkout, as grading hides it
     source = (
         "import os\ndef f(paths):\n"
-        "    return [os.listdir(p) if os.path.isdir(p) else [] for p in paths]\n"
+        "    out = []\n"
+        "    for p in paths:\n"
+        "        try:\n"
+        "            out.append(sorted(os.listdir(p)) if os.path.isdir(p) else [])\n"
+        "        except PermissionError:  # Landlock: not even listed\n"
+        "            out.append([])\n"
+        "    return out\n"
     )
-    box = make(source, hide)  # absent (a clone under /tmp) or empty: either way, hidden
-    assert call(box, "f", [*hide, str(ROOT / ".git"), str(ROOT / "solutions")])["value"] == [
-        [], [], []]  # fmt: skip
+    box = make(source, hide)  # absent (a clone under /tmp), empty or unreadable: hidden
+    # Only an interpreter inside the checkout (a contributor's .venv) is bound back into it.
+    inside = sorted(
+        {Path(d).relative_to(ROOT.resolve()).parts[0] for d in _interpreter_under(ROOT)}
+    )
+    listed = call(box, "f", [*hide, str(ROOT / ".git"), str(ROOT / "solutions")])["value"]
+    assert set(listed[0]) <= set(inside) and listed[1:] == [[], []]
     assert os.listdir(ROOT / "grader")  # untouched outside
 
 
@@ -385,13 +395,30 @@ USERNS = (
 def test_the_unprivileged_user_namespace_level_builds_the_same_view() -> None:
     """Does the level used without root (a user namespace) give the same minimal view?"""
     level = S.Isolation("namespaces", None, True, USERNS)
-    source = b"import os\ndef f(path):\n    return sorted(os.listdir('/')), os.path.exists(path)\n"
+    source = (
+        b"import os\ndef f(path):\n"
+        b"    tops = {t: sorted(os.listdir('/' + t))\n"
+        b"            for t in ('work', 'home') if os.path.isdir('/' + t)}\n"
+        b"    return sorted(os.listdir('/')), tops, os.path.exists(path)\n"
+    )
     box = S.Sandbox({"conv": source}, 1 << 30, 60, isolation=level)
     try:
-        listing, solutions_visible = call(box, "f", str(ROOT / "solutions"))["value"]
+        listing, tops, solutions_visible = call(box, "f", str(ROOT / "solutions"))["value"]
     finally:
         box.close()
-    assert "work" not in listing and "home" not in listing and not solutions_visible
+    assert not solutions_visible
+    # /work and /home appear only on the way to the interpreter (a venv in a home directory),
+    # and then hold only that way: no other checkout or home directory.
+    for top in ("work", "home"):
+        ways = {Path(d).parts[2] for d in _interpreter_under(Path("/" + top))}
+        assert (top in listing) == bool(ways)
+        assert set(tops.get(top, [])) <= ways
+
+
+def _interpreter_under(folder: Path) -> list[str]:
+    """The interpreter's directories below `folder` (they are bound into the sandbox's view)."""
+    resolved = (Path(d).resolve() for d in S._interpreter_dirs())
+    return [str(d) for d in resolved if d.is_relative_to(folder.resolve())]
 
 
 needs_safe_level = pytest.mark.skipif(
