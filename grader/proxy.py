@@ -234,11 +234,20 @@ class Session:
             self._imported, self._generation = set(), self.sandbox.starts
         if module in self._imported:
             return
-        limit = self.problems.module_timeout(module)
+        twin = self._twin(module)
+        header: dict[str, Any] = {"op": "import", "module": module}
+        if twin != module:  # one notebook (or one file) backs both: run its code once
+            if twin not in self._imported:
+                with contextlib.suppress(Unavailable):
+                    self._import_one(twin, problem, first)
+            if twin in self.module_errors:
+                self.module_errors[module] = self.module_errors[twin]
+                raise Unavailable(self.module_errors[module])
+            header["alias_of"] = twin
+        siblings = [m for m in self.problems.modules if self._twin(m) == twin]
+        limit = max(self.problems.module_timeout(m) for m in siblings)
         try:
-            reply = self.sandbox.request(
-                {"op": "import", "module": module}, None, limit, self._wall(limit)
-            )
+            reply = self.sandbox.request(header, None, limit, self._wall(limit))
         except SandboxError as exc:
             if isinstance(exc, SandboxTimeout):
                 what, whose = f"importing {self._origin(module)}", "the limit for importing it"
@@ -258,6 +267,18 @@ class Session:
         self._imported.add(module)
         if first:
             self._record(reply.get("failures"))
+
+    def _twin(self, module: str) -> str:
+        """The first module whose code comes from the same file as `module`'s (a notebook, or a
+        lone .py file, backs several): importing it runs that code, the others alias it."""
+        source = self.sources.get(module)
+        if source is None:
+            return module
+        for other in self.problems.modules:
+            mine = self.sources.get(other)
+            if mine is not None and mine.origin == source.origin:
+                return other
+        return module
 
     def _record(self, failures: Any) -> None:
         """Note the statements that failed, by module, mapped to intake's own statements."""

@@ -166,6 +166,9 @@ def _serve(
     request: dict[str, Any], wire: Any, memory_hard: int, programs: runner.Programs
 ) -> bytes:
     try:
+        if request["op"] == "import" and isinstance(request.get("alias_of"), str):
+            # Another module name for code already run (one notebook backs several modules).
+            sys.modules[request["module"]] = importlib.import_module(request["alias_of"])
         module = importlib.import_module(request["module"])
         if request["op"] == "import":
             failures = programs.take_failures()  # this module's, and those it imported

@@ -30,6 +30,7 @@ class FakeSandbox:
         self.starts = 0
         self.alive = False
         self.requests: list[tuple[str, str, float, float]] = []
+        self.aliases: dict[str, str] = {}  # module -> the module whose code it shares
 
     def start(self) -> None:
         if not self.alive:
@@ -39,6 +40,8 @@ class FakeSandbox:
         self.start()
         key = (header["op"], f"{header['module']}.{header.get('name', '')}".rstrip("."))
         self.requests.append((*key, limit, wall))
+        if "alias_of" in header:
+            self.aliases[header["module"]] = header["alias_of"]
         action = self.script.get(key, {"ok": True, "value": 1})
         if action in ("spin", "sleep"):
             self.clock[0] += limit if action == "spin" else wall
@@ -403,3 +406,14 @@ def test_a_missing_function_names_the_notebook_and_any_failed_statement() -> Non
     )
     with pytest.raises(P.Unavailable, match="^nb.ipynb defines no conv_layer: define it at the"):
         P.StudentProxy(s, CONV).conv.conv_layer
+
+
+def test_a_notebook_backing_several_modules_runs_once_with_their_largest_limit() -> None:
+    """Is a notebook's code run by the first module's import only, under the largest import
+    limit of the modules it backs, the others importing it under their own names?"""
+    s, box = notebook_session({("import", "conv"): IMPORTED})
+    assert P.StudentProxy(s, SHAPES).shapes.conv_output_size(1) == 1
+    imports = [r for r in box.requests if r[0] == "import"]
+    assert [r[1] for r in imports] == ["conv", "shapes"]
+    assert {r[2] for r in imports} == {CONV.limits.timeout}  # 2 s: conv's, the larger
+    assert box.aliases == {"shapes": "conv"}
