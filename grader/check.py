@@ -29,6 +29,7 @@ from grader.problems import ProblemSet, load
 
 ROOT = Path(__file__).resolve().parent.parent
 PUBLIC = ROOT / "grader" / "cases" / "public"
+_NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,9 @@ def summary(problems: ProblemSet, results: list[Result]) -> str:
         first = next(r for r in mine if not r.passed).message.splitlines()
         lines.append(f"  FAIL {problem.id:<12} {passed} of {len(mine)} pass: {first[0]}")
     written = ", ".join(p.id for p in problems.problems if not p.graded)
+    count = len(problems.modules)
+    files = f"{_NUMBERS[count] if count < len(_NUMBERS) else count} .py files"
+    files = "one .py file" if count == 1 else files
     if failing:
         head = (
             f'{len(failing)} code problems fail a public check; run check("{failing[0]}") '
@@ -154,14 +158,20 @@ def summary(problems: ProblemSet, results: list[Result]) -> str:
             *lines,
             "",
             "To submit: save this notebook and submit the .ipynb file (in Colab: File > "
-            "Download > Download .ipynb), or submit the five .py files instead.",
-            f"Written problems ({written}) are graded by hand: write them in the "
-            '"Your answer" cells.',
+            f"Download > Download .ipynb), or submit the {files} instead.",
+            *(
+                [
+                    f'Written problems ({written}) are graded by hand: write them in the "Your '
+                    'answer" cells.'
+                ]
+                if written
+                else []
+            ),
             "Hidden cases grade the same functions: passing every public check is a good "
             "sign, not a grade. The grader runs only the imports, definitions, assignments, if "
             "and try blocks of your cells; to check the saved notebook exactly as it reads it, "
-            "run `python -m pytest --submission exercises/tutorial9.ipynb` in the folder of "
-            "tutorial9-student.zip.",
+            f"run `python -m pytest --submission exercises/{problems.notebook_name}` in the "
+            f"folder of {problems.name}-student.zip.",
         ]
     )
 
