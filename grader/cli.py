@@ -188,7 +188,7 @@ def _build(args: argparse.Namespace, problems: ProblemSet) -> int:
             limit = None
             if args.submission_limit is not None:
                 limit = release.SubmissionLimit(args.submission_limit, args.limit_window)
-            archive = release.build_gradescope(args.out, limit)
+            archive = release.build_gradescope(args.out, problems, limit)
         else:
             archive = release.build_student(args.out, problems)
     except release.ReleaseError as exc:

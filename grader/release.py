@@ -2,18 +2,24 @@
 
     python -m grader build-gradescope --out autograder.zip
     python -m grader build-student --out tutorial9-student.zip
+    python -m grader build-student --problems examples/attention/problems.yaml --out set.zip
+
+Both are built from one problems.yaml and the folders it names, for any exercise set.
 
 The autograder zip holds what grading needs and nothing else: setup.sh and run_autograder at
-its root (LF endings, executable), requirements.txt with pinned versions, problems.yaml,
-pyproject.toml, the grader package with its cases, and the reference solutions' modules.
+its root (LF endings, executable), requirements.txt with pinned versions, pyproject.toml, the
+grader package, the set's reference package (at <package>/) and cases (kept in grader/cases
+when they are the grader's own, else at cases/), and the set's problems.yaml at the root with
+its folder keys rewritten to point there (run_autograder grades with that file).
 
-The student bundle holds the stubs and the notebook, the public cases with the files they
-import (grader/checks.py, grader/problems.py, grader/cases/conftest.py), problems.yaml, a
-README, requirements.txt, pytest.ini and a GitHub Classroom workflow. The public cases take
-their expected values from `solutions`; the bundle's `solutions` package serves values
-recorded by running the public cases against the references at build time (see
-templates/recorded.py), so no reference code ships. Both archives are deterministic: sorted
-members with fixed timestamps.
+The student bundle, under the folder <name>/, holds the stubs and the notebook, the set's
+public cases under grader/cases/public with the files they import (grader/checks.py,
+grader/problems.py, grader/cases/conftest.py), problems.yaml (its folders rewritten to the
+bundle's layout), a README, requirements.txt, pytest.ini and a GitHub Classroom workflow. The
+public cases take their expected values from the reference package; the bundle's package of
+that name serves values recorded by running the public cases against the references at build
+time (see templates/recorded.py), so no reference code ships. Both archives are
+deterministic: sorted members with fixed timestamps.
 
 It also holds the one piece of Gradescope run-time policy, the optional submission limit read
 from /autograder/submission_metadata.json.
@@ -27,6 +33,7 @@ import importlib.util
 import inspect
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -39,17 +46,20 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from grader import notebook, reports, stubs
-from grader.problems import DEFAULT_PATH, ProblemSet, load
+import yaml
 
-ROOT = stubs.ROOT
+from grader import notebook, reports, stubs
+from grader.problems import DEFAULT_PATH, ProblemsError, ProblemSet, load, parse
+
+ROOT = stubs.ROOT  # the engine's project: grader/, pyproject.toml, the top-level conftest.py
 GRADER = ROOT / "grader"
-SOLUTIONS = ROOT / "solutions"
-PUBLIC_CASES = GRADER / "cases" / "public"
+OWN_CASES = GRADER / "cases"  # the student-side conftest's folder; the tutorial's cases too
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 VENV = "/opt/tutorial9-venv"  # outside /autograder/source, which run_autograder locks to root
 SANDBOX_USER = "tutorial9-sandbox"  # the name grader/sandbox.py looks up
-STUDENT_DIR = "tutorial9"  # the student bundle's top folder
+# Where the student bundle keeps the public cases: grader/check.py and grader/cases/conftest.py
+# look for them there, next to the conftest that gives them their fixtures.
+BUNDLE_CASES = "grader/cases"
 # What the public checks need of grader/, in the student bundle: the cases' conftest and the
 # grader's own intake and statement runner (grader/local.py), and check() for the notebook.
 STUDENT_GRADER_FILES = (
@@ -115,74 +125,209 @@ class SubmissionLimit:
 # ------------------------------------------------------------------------------ Gradescope
 
 
-def gradescope_members(limit: SubmissionLimit | None = None) -> list[Member]:
-    """The autograder zip's files: scripts, pins, problems, grader (with cases), solutions."""
+def gradescope_members(
+    problems: ProblemSet | None = None, limit: SubmissionLimit | None = None
+) -> list[Member]:
+    """The autograder zip's files: scripts, pins, problems.yaml, grader, references, cases."""
+    problems = problems or load(DEFAULT_PATH)
+    package, cases = problems.solutions_package, _gradescope_cases(problems)
+    if package in ("grader", cases.split("/")[0]):
+        raise ReleaseError(
+            f"{problems.path.name}: the reference package may not be named {package!r}: the "
+            "autograder zip keeps the grader's package or the cases under that name"
+        )
     grade_args = f"--submission-limit {limit.count} --limit-window {limit.hours:g}" if limit else ""
     run_autograder = _template("run_autograder", VENV=VENV, GRADE_ARGS=grade_args)
     members = [
         Member("setup.sh", _template("setup.sh", VENV=VENV, USER=SANDBOX_USER), True),
         Member("run_autograder", run_autograder, True),
         Member("requirements.txt", _requirements(GRADER_PINS)),
-        Member("problems.yaml", DEFAULT_PATH.read_bytes()),
+        Member("problems.yaml", shipped_problems(problems, solutions=package, cases=cases)),
         Member("pyproject.toml", (ROOT / "pyproject.toml").read_bytes()),
     ]
+    own_cases = cases == BUNDLE_CASES
     for path in sorted(GRADER.rglob("*.py")):
         relative = path.relative_to(ROOT)
         if "__pycache__" in relative.parts or TEMPLATES in path.parents:
             continue
+        if not own_cases and OWN_CASES in path.parents:
+            continue  # another set's cases (the tutorial's) have no place in this zip
         members.append(Member(relative.as_posix(), path.read_bytes()))
-    for path in sorted(SOLUTIONS.glob("*.py")):
-        members.append(Member(f"solutions/{path.name}", path.read_bytes()))
+    for path in _files(problems.solutions_dir, "*.py"):
+        members.append(Member(f"{package}/{path.relative_to(problems.solutions_dir).as_posix()}",
+                              path.read_bytes()))  # fmt: skip
+    if not own_cases:
+        for path in _files(problems.cases_dir, "*"):
+            relative = path.relative_to(problems.cases_dir).as_posix()
+            members.append(Member(f"{cases}/{relative}", path.read_bytes()))
     return members
 
 
-def build_gradescope(out: Path, limit: SubmissionLimit | None = None) -> Archive:
-    """Write the Gradescope autograder zip to `out`."""
-    missing = [m for m in load().modules if not (SOLUTIONS / f"{m}.py").is_file()]
+def build_gradescope(
+    out: Path, problems: ProblemSet | None = None, limit: SubmissionLimit | None = None
+) -> Archive:
+    """Write the Gradescope autograder zip of `problems` (the tutorial's by default) to `out`."""
+    problems = problems or load(DEFAULT_PATH)
+    _require_references(problems)
+    if not any((problems.cases_dir / kind).is_dir() for kind in ("public", "hidden")):
+        raise ReleaseError(f"{problems.cases_dir} holds no public/ or hidden/ cases")
+    return write_zip(out, gradescope_members(problems, limit))
+
+
+def _gradescope_cases(problems: ProblemSet) -> str:
+    """Where the zip keeps the set's cases: in place when they are the grader's own."""
+    return BUNDLE_CASES if _same(problems.cases_dir, OWN_CASES) else "cases"
+
+
+def _require_references(problems: ProblemSet) -> None:
+    folder = problems.solutions_dir
+    missing = [m for m in problems.modules if not (folder / f"{m}.py").is_file()]
     if missing:
-        raise ReleaseError(f"solutions/ lacks {', '.join(f'{m}.py' for m in missing)}")
-    return write_zip(out, gradescope_members(limit))
+        raise ReleaseError(f"{folder} lacks {', '.join(f'{m}.py' for m in missing)}")
+
+
+def shipped_problems(problems: ProblemSet, **folders: str) -> bytes:
+    """problems.yaml's text with its folder keys (`solutions`, `cases`, `exercises`) set to
+    where an archive puts those folders; comments and everything else are kept as written.
+
+    Raises:
+        ReleaseError: the rewritten file does not load with those folders.
+    """
+    text = problems.path.read_text(encoding="utf-8").replace("\r\n", "\n")
+    for key, value in folders.items():
+        line = re.compile(rf"^{key}:[ \t]*[^#\n]*?(?P<comment>[ \t]+#[^\n]*)?$", re.MULTILINE)
+        found = len(line.findall(text))
+        if found > 1:
+            raise ReleaseError(f"{problems.path}: '{key}' is set {found} times")
+        if found:
+            text = line.sub(lambda m, k=key, v=value: f"{k}: {v}{m['comment'] or ''}", text)
+        else:
+            text = text.rstrip("\n") + f"\n{key}: {value}\n"
+    try:
+        rewritten = parse(yaml.safe_load(text), problems.path)
+    except (ProblemsError, yaml.YAMLError) as exc:
+        raise ReleaseError(f"{problems.path}: cannot point its folders elsewhere: {exc}") from None
+    wrong = [key for key, value in folders.items() if getattr(rewritten, key) != value]
+    if wrong:
+        raise ReleaseError(f"{problems.path}: could not rewrite {', '.join(wrong)}")
+    return text.encode("utf-8")
+
+
+def _files(folder: Path, pattern: str) -> list[Path]:
+    """The files under `folder` matching `pattern`, sorted, without Python's caches."""
+    return sorted(
+        path
+        for path in folder.rglob(pattern)
+        if path.is_file()
+        and "__pycache__" not in path.relative_to(folder).parts
+        and path.suffix != ".pyc"
+    )
+
+
+def _same(a: Path, b: Path) -> bool:
+    return a.resolve() == b.resolve()
 
 
 # ------------------------------------------------------------------------- Student bundle
 
 
 def student_members(problems: ProblemSet, recorded: dict[str, Any]) -> list[Member]:
-    """The student bundle's files, under the folder tutorial9/."""
+    """The student bundle's files, under the folder <name>/ (problems.yaml's `name`)."""
+    package = problems.solutions_package
+    if package in ("grader", "exercises", ".github"):
+        raise ReleaseError(
+            f"{problems.path.name}: the reference package may not be named {package!r}: the "
+            "student bundle keeps its own folder of that name"
+        )
     stub_text = stubs.render_all(problems)
     files: dict[str, bytes] = {
         f"exercises/{name}": text.encode("utf-8") for name, text in stub_text.items()
     }
     files[f"exercises/{problems.notebook_name}"] = notebook.render(problems, stub_text).encode()
-    files["grader/__init__.py"] = b'"""What the public checks need of the Tutorial 9 grader."""\n'
+    files["grader/__init__.py"] = b'"""What the public checks need of the grader."""\n'
     for name in STUDENT_GRADER_FILES:
         files[f"grader/{name}"] = (GRADER / name).read_bytes()
     files["grader/__main__.py"] = _template("student-main.py")
     files["conftest.py"] = (ROOT / "conftest.py").read_bytes()
-    for path in sorted(PUBLIC_CASES.glob("*.py")):
-        files[f"grader/cases/public/{path.name}"] = path.read_bytes()
-    files["solutions/__init__.py"] = (
+    for path in sorted((problems.cases_dir / "public").glob("*.py")):
+        files[f"{BUNDLE_CASES}/public/{path.name}"] = path.read_bytes()
+    files[f"{package}/__init__.py"] = (
         b'"""Recorded answers for the public cases, not reference code (see _recorded.py)."""\n'
     )
-    files["solutions/_recorded.py"] = (TEMPLATES / "recorded.py").read_bytes()
-    files["solutions/recorded.json"] = (json.dumps(recorded, separators=(",", ":")) + "\n").encode()
+    files[f"{package}/_recorded.py"] = (TEMPLATES / "recorded.py").read_bytes()
+    data = (json.dumps(recorded, separators=(",", ":")) + "\n").encode()
+    files[f"{package}/recorded.json"] = data
     for module in problems.modules:
-        files[f"solutions/{module}.py"] = _shim(module).encode()
-    files["problems.yaml"] = DEFAULT_PATH.read_bytes()
+        files[f"{package}/{module}.py"] = _shim(module, package).encode()
+    files["problems.yaml"] = shipped_problems(
+        problems, solutions=package, cases=BUNDLE_CASES, exercises="exercises"
+    )
     files["requirements.txt"] = _requirements(STUDENT_PINS)
     files["pytest.ini"] = _template("pytest.ini")
     files[".gitignore"] = _template("gitignore")
-    files["README.md"] = _template(
-        "student-README.md", TITLE=problems.title, PACKAGES=problems.allowed
-    )
+    files["README.md"] = student_readme(problems)
     files[".github/workflows/classroom.yml"] = classroom_workflow(problems).encode()
-    return [Member(f"{STUDENT_DIR}/{name}", data) for name, data in files.items()]
+    return [Member(f"{problems.name}/{name}", data) for name, data in files.items()]
 
 
 def build_student(out: Path, problems: ProblemSet | None = None) -> Archive:
     """Write the student bundle to `out` (runs the public cases once to record answers)."""
     problems = problems or load(DEFAULT_PATH)
-    return write_zip(out, student_members(problems, record_public_answers()))
+    _require_references(problems)
+    return write_zip(out, student_members(problems, record_public_answers(problems)))
+
+
+def student_readme(problems: ProblemSet) -> bytes:
+    """The bundle's README: templates/student-README.md filled in from problems.yaml."""
+    graded = [p.id for p in problems.problems if p.graded]
+    written = [p.id for p in problems.problems if not p.graded]
+    files = [f"`{m}.py`" for m in problems.modules]
+    answers = "".join(f"## {pid}\n{_ANSWER if i == 0 else '...'}\n\n" for i, pid in
+                      enumerate(written[:2]))  # fmt: skip
+    return _template(
+        "student-README.md",
+        TITLE=problems.title,
+        PACKAGES=problems.allowed,
+        NAME=problems.name,
+        PACKAGE=problems.solutions_package,
+        MODULES=_words(files),
+        COUNT=_count(len(files)),
+        FIRST=graded[0],
+        SECOND=graded[1] if len(graded) > 1 else graded[0],
+        LIMITS=_limits(problems),
+        WRITTEN=(
+            f"The written problems ({_words(written)}) are graded by hand." if written else ""
+        ),
+        ANSWERS=answers.rstrip("\n") or "## <problem id>\n" + _ANSWER,
+    )
+
+
+_ANSWER = r"Your answer, in Markdown; $\LaTeX$ is fine."
+_NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def _count(n: int) -> str:
+    return _NUMBERS[n] if n < len(_NUMBERS) else str(n)
+
+
+def _words(items: list[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _limits(problems: ProblemSet) -> str:
+    """The CPU time a call may use: "1 second of CPU time (10 seconds for `conv_layer`)"."""
+
+    def seconds(value: float) -> str:
+        return f"{value:g} second{'' if value == 1 else 's'}"
+
+    default = problems.limits.timeout
+    others = [
+        f"{seconds(p.limits.timeout)} for " + _words([f"`{t.split('.')[1]}`" for t in p.targets])
+        for p in problems.problems
+        if p.graded and p.limits.timeout != default
+    ]
+    return f"{seconds(default)} of CPU time" + (f" ({'; '.join(others)})" if others else "")
 
 
 def classroom_workflow(problems: ProblemSet) -> str:
@@ -223,10 +368,10 @@ def public_check_command(problem_id: str) -> str:
     return f"python -m pytest grader/cases/public --problem {problem_id}"
 
 
-def _shim(module: str) -> str:
+def _shim(module: str, package: str) -> str:
     return (
         f'"""Recorded answers of the public cases for {module}.py: not reference code."""\n\n'
-        "from solutions._recorded import Recorded\n\n"
+        f"from {package}._recorded import Recorded\n\n"
         f'_RECORDED = Recorded("{module}")\n\n\n'
         "def __getattr__(name: str):\n"
         "    return _RECORDED.attribute(name)\n"
@@ -236,21 +381,29 @@ def _shim(module: str) -> str:
 # ------------------------------------------------------------- Recording the public answers
 
 
-def record_public_answers() -> dict[str, Any]:
-    """Run the public cases against the references and return every value they took from them.
+def record_public_answers(problems: ProblemSet | None = None) -> dict[str, Any]:
+    """Run the set's public cases against its references and return every value they took
+    from them.
 
     Runs in a child process so that this one imports neither the references nor the cases.
 
     Raises:
         ReleaseError: a public case fails against the references (nothing sound to record).
     """
+    from grader.cases.conftest import SUBMISSION_ENV
+
+    problems = problems or load(DEFAULT_PATH)
     with tempfile.TemporaryDirectory(prefix="tutorial9-record-") as folder:
         out = Path(folder) / "recorded.json"
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
-        env.pop("TUTORIAL9_SUBMISSION", None)
+        # The set's folder first: its reference package is imported by name, and the engine's
+        # project may hold a package of the same name (the tutorial's `solutions`).
+        path = os.pathsep.join(dict.fromkeys([str(problems.root), str(ROOT)]))
+        env = {**os.environ, "PYTHONPATH": path, "PYTHONDONTWRITEBYTECODE": "1"}
+        env.pop(SUBMISSION_ENV, None)
+        code = "import sys, grader.release as r; r._record(sys.argv[1], sys.argv[2])"
         run = subprocess.run(
-            [sys.executable, "-c", "import sys, grader.release as r; r._record(sys.argv[1])", out],
-            cwd=ROOT,
+            [sys.executable, "-c", code, out, problems.path.resolve()],
+            cwd=problems.root,
             env=env,
             capture_output=True,
             text=True,
@@ -258,7 +411,9 @@ def record_public_answers() -> dict[str, Any]:
         )
         if run.returncode != 0 or not out.is_file():
             tail = (run.stdout + run.stderr)[-3000:]
-            raise ReleaseError(f"the public cases do not pass against solutions/:\n{tail}")
+            raise ReleaseError(
+                f"the public cases do not pass against {problems.solutions_dir}:\n{tail}"
+            )
         return json.loads(out.read_text(encoding="utf-8"))
 
 
@@ -271,27 +426,45 @@ def _codec() -> ModuleType:
     return module
 
 
-def _record(out: str) -> None:
-    """Child side of `record_public_answers`: run the cases through recording proxies."""
+def _record(out: str, path: str) -> None:
+    """Child side of `record_public_answers`: run the set's public cases, with the student-side
+    conftest as their only plugin, through recording proxies of its references."""
     import pytest
 
-    import solutions
+    from grader.cases import conftest
 
+    problems = load(path)
+    package = importlib.import_module(problems.solutions_package)
     codec = _codec()
     log: dict[str, Any] = {}
-    for module in load().modules:
-        real = importlib.import_module(f"solutions.{module}")
+    for module in problems.modules:
+        real = importlib.import_module(f"{package.__name__}.{module}")
         recorder = _Recorder(real, module, log, codec)
         recorder.note_parameters()
-        sys.modules[f"solutions.{module}"] = recorder  # type: ignore[assignment]
-        setattr(solutions, module, recorder)
-    os.environ["TUTORIAL9_SUBMISSION"] = str(SOLUTIONS)
+        sys.modules[f"{package.__name__}.{module}"] = recorder  # type: ignore[assignment]
+        setattr(package, module, recorder)
+    os.environ[conftest.SUBMISSION_ENV] = str(problems.solutions_dir)
+    public = problems.cases_dir / "public"
     code = pytest.main(
-        ["-c", os.devnull, f"--rootdir={ROOT}", "-q", "-p", "no:cacheprovider", str(PUBLIC_CASES)]
-    )
+        ["-c", os.devnull, f"--rootdir={problems.root}", "-q", "-p", "no:cacheprovider",
+         "--noconftest", str(public)],
+        plugins=[conftest, _SetProblems(problems)],
+    )  # fmt: skip
     if code != pytest.ExitCode.OK:
-        raise SystemExit(f"public cases against solutions/: pytest exit status {int(code)}")
+        raise SystemExit(f"public cases against {problems.solutions_dir}: pytest exit {int(code)}")
     Path(out).write_text(json.dumps(log, sort_keys=True), encoding="utf-8")
+
+
+class _SetProblems:
+    """Gives the student-side conftest the problem set being recorded."""
+
+    def __init__(self, problems: ProblemSet) -> None:
+        self._problems = problems
+
+    def pytest_configure(self, config: Any) -> None:
+        from grader.cases.conftest import PROBLEMS
+
+        config.stash[PROBLEMS] = self._problems
 
 
 class _Recorder:

@@ -46,7 +46,7 @@ def execute(text: str, folder: Path) -> dict[str, str]:
 def bundle(student_zip: Path, tmp_path: Path) -> Path:
     with zipfile.ZipFile(student_zip) as archive:
         archive.extractall(tmp_path)
-    return tmp_path / release.STUDENT_DIR
+    return tmp_path / PROBLEMS.name
 
 
 @pytest.mark.slow
@@ -89,7 +89,7 @@ def test_colab_setup_unzips_the_uploaded_bundle(student_zip: Path, tmp_path: Pat
     first cell unzip the bundle so that the checks run?"""
     shutil.copy(student_zip, tmp_path / "tutorial9-student.zip")
     printed = execute(stub_notebook(), tmp_path)
-    assert (tmp_path / release.STUDENT_DIR / "grader" / "check.py").is_file()
+    assert (tmp_path / PROBLEMS.name / "grader" / "check.py").is_file()
     assert "is not implemented yet" in printed["1a-check"]
 
 

@@ -267,7 +267,7 @@ def test_student_bundle_holds_no_model_answers_or_hidden_cases(student_zip: Path
 def unzip(path: Path, into: Path) -> Path:
     with zipfile.ZipFile(path) as archive:
         archive.extractall(into)
-    return into / release.STUDENT_DIR
+    return into / PROBLEMS.name
 
 
 def run_pytest(
@@ -329,7 +329,7 @@ def test_student_bundle_is_small(student_zip: Path) -> None:
     size = student_zip.stat().st_size
     assert size < 700 * 1024, size
     with zipfile.ZipFile(student_zip) as archive:
-        recorded = archive.getinfo(f"{release.STUDENT_DIR}/solutions/recorded.json")
+        recorded = archive.getinfo(f"{PROBLEMS.name}/solutions/recorded.json")
     assert recorded.file_size < 800 * 1024, recorded.file_size
 
 
@@ -337,7 +337,7 @@ def test_student_bundle_is_small(student_zip: Path) -> None:
 def test_student_bundle_ignores_caches(student_zip: Path) -> None:
     """Does the bundle's .gitignore keep what Python, pytest and Jupyter make out of git?"""
     texts = archive_texts(student_zip)
-    ignored = texts[f"{release.STUDENT_DIR}/.gitignore"].splitlines()
+    ignored = texts[f"{PROBLEMS.name}/.gitignore"].splitlines()
     for pattern in ("__pycache__/", ".pytest_cache/", ".ipynb_checkpoints/", "classroom.env"):
         assert pattern in ignored, pattern
 
@@ -411,7 +411,7 @@ def test_student_bundle_passes_the_references(student_zip: Path, tmp_path: Path)
 def test_student_bundle_contents(student_zip: Path) -> None:
     """Are the README, requirements, pytest.ini and a valid Classroom workflow there?"""
     texts = archive_texts(student_zip)
-    prefix = f"{release.STUDENT_DIR}/"
+    prefix = f"{PROBLEMS.name}/"
     for name in (
         "README.md",
         "requirements.txt",

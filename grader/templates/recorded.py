@@ -1,4 +1,5 @@
-"""Recorded answers for the public cases: what `from solutions import conv as ref` gives here.
+"""Recorded answers for the public cases: what `from solutions import conv as ref` gives here
+(the bundle's package is named as the set's reference package: `solutions` for Tutorial 9).
 
 The public cases compute their expected values with the reference solutions, which students
 do not receive. The release build ran the public cases once against the references and
@@ -21,6 +22,7 @@ from typing import Any
 import numpy as np
 
 _DATA = Path(__file__).resolve().parent / "recorded.json"
+_PACKAGE = __package__ or "solutions"  # the package this file is shipped in
 _cache: dict[str, Any] | None = None
 _COMPRESS_FROM = 4096  # bytes of array data above which it is stored compressed
 _KEEP_ARGUMENTS = 65536  # characters of encoded arguments kept for the tolerant match
@@ -185,7 +187,7 @@ class Recorded:
         if name in entry.get("calls", {}):
             parameters = entry.get("parameters", {}).get(name)
             return _Function(self.module, name, entry["calls"][name], parameters)
-        raise AttributeError(f"solutions.{self.module}.{name} was not recorded")
+        raise AttributeError(f"{_PACKAGE}.{self.module}.{name} was not recorded")
 
 
 class _Function:
@@ -212,6 +214,6 @@ class _Function:
             if _same(decode(call["args"]), list(args)) and _same(decode(call["kwargs"]), kwargs):
                 return decode(call["result"])
         raise LookupError(
-            f"solutions.{self._module}.{self._name} has no recorded answer for these arguments "
+            f"{_PACKAGE}.{self._module}.{self._name} has no recorded answer for these arguments "
             "(only the public cases' own calls are recorded)"
         )
