@@ -8,28 +8,26 @@ setup cell), as a student who solved everything in the notebook would hand it in
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
 import nbformat
 
 from grader import notebook, stubs
-from grader.problems import load
-
-SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions"
+from grader.problems import ProblemSet, load
 
 
-def stub_notebook() -> str:
-    """The generated notebook's text."""
-    problems = load()
+def stub_notebook(problems: ProblemSet | None = None) -> str:
+    """The generated notebook's text (of the tutorial, or of `problems`)."""
+    problems = problems or load()
     return notebook.render(problems, stubs.render_all(problems))
 
 
-def solved_notebook() -> str:
+def solved_notebook(problems: ProblemSet | None = None) -> str:
     """The generated notebook with every exercise solved, as nbformat JSON text."""
+    problems = problems or load()
     named: dict[str, str] = {}
     helpers: list[str] = []
-    for module in load().modules:
-        text = (SOLUTIONS / f"{module}.py").read_text(encoding="utf-8")
+    for module in problems.modules:
+        text = (problems.solutions_dir / f"{module}.py").read_text(encoding="utf-8")
         for node in ast.parse(text).body:
             segment = ast.get_source_segment(text, node) or ""
             decorators = "".join(
@@ -45,7 +43,7 @@ def solved_notebook() -> str:
                 continue  # a docstring
             elif segment not in helpers:
                 helpers.append(decorators + segment)
-    book = nbformat.reads(stub_notebook(), as_version=4)
+    book = nbformat.reads(stub_notebook(problems), as_version=4)
     for cell in book.cells:
         if cell.id == "setup":
             cell.source = "\n\n".join([cell.source, *helpers])

@@ -7,17 +7,22 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
+import re
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
-from grader import notebook, stubs
+from grader import notebook, release, stubs
 from grader.grading import grade
-from grader.problems import load
+from grader.problems import load, parse
+from tests import test_release as release_tests
 
 ROOT = Path(__file__).resolve().parent.parent
 SET = load(ROOT / "examples" / "attention" / "problems.yaml")
@@ -139,3 +144,155 @@ def test_the_cli_grades_and_batch_grades_the_set(tmp_path: Path) -> None:
         rows = {row["submission"]: row for row in csv.DictReader(handle)}
     assert rows["alice"]["total"] == "6" and rows["bob"]["total"] == "0"
     assert list(rows["alice"])[2:5] == ["ln", "weights", "attend"]
+
+
+# --- release: the student bundle and the Gradescope zip ----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def set_student_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return release.build_student(tmp_path_factory.mktemp("set") / "student.zip", SET).path
+
+
+@pytest.fixture(scope="module")
+def set_gradescope_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return release.build_gradescope(tmp_path_factory.mktemp("set") / "autograder.zip", SET).path
+
+
+def _unzip(path: Path, into: Path) -> Path:
+    with zipfile.ZipFile(path) as archive:
+        archive.extractall(into)
+    return into
+
+
+def _clean_env() -> dict[str, str]:
+    """The environment of a student's shell: nothing of this repository on the path."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "TUTORIAL9_"))}
+    env.update(PYTHONPATH="", PYTHONDONTWRITEBYTECODE="1")
+    return env
+
+
+@pytest.mark.slow
+def test_the_sets_student_bundle_has_the_layout_its_checks_read(set_student_zip: Path) -> None:
+    """Is the bundle under attention/, its problems.yaml pointing at the bundle's own folders,
+    with the set's public cases (not the tutorial's) and a recorded `attention_solutions`?"""
+    texts = release_tests.archive_texts(set_student_zip)
+    assert {name.split("/")[0] for name in texts} == {SET.name}
+    files = {name.split("/", 1)[1]: text for name, text in texts.items()}
+    shipped = parse(yaml.safe_load(files["problems.yaml"]), Path("problems.yaml"))
+    assert (shipped.solutions, shipped.cases, shipped.exercises) == (
+        "attention_solutions", "grader/cases", "exercises",
+    )  # fmt: skip
+    assert shipped.problems == SET.problems and shipped.title == SET.title
+    public = sorted(n for n in files if n.startswith("grader/cases/public/"))
+    assert public == ["grader/cases/public/__init__.py", "grader/cases/public/test_attention.py"]
+    assert {"exercises/norms.py", "exercises/attention.py", "exercises/attention.ipynb"} <= set(
+        files
+    )
+    for module in SET.modules:
+        assert (
+            "from attention_solutions._recorded import" in files[f"attention_solutions/{module}.py"]
+        )
+    assert not any(n.startswith("solutions/") for n in files)
+    assert "--problem ln" in files["README.md"] and "conv" not in files["README.md"]
+
+
+@pytest.mark.slow
+def test_the_sets_student_bundle_holds_no_reference_code_or_hidden_case(
+    set_student_zip: Path,
+) -> None:
+    """Does no reference line, model answer or hidden case of the set appear in its bundle?"""
+    texts = release_tests.archive_texts(set_student_zip)
+    assert not any("/hidden/" in name or name.endswith("answers.md") for name in texts)
+    support = [ROOT / "grader" / n for n in release.STUDENT_GRADER_FILES]
+    public = "\n".join(
+        [*stubs.render_all(SET).values(), *(p.read_text() for p in support),
+         (release.TEMPLATES / "recorded.py").read_text()]
+    )  # fmt: skip
+    secrets: set[str] = set()
+    for module in SET.modules:
+        lines = stubs.solution_lines((SET.solutions_dir / f"{module}.py").read_text())
+        found = {line for line in release_tests.distinctive(lines) if line not in public}
+        assert found, module  # the scan must have something to look for
+        secrets |= found
+    answers = (SET.root / "answers.md").read_text().splitlines()
+    secrets |= release_tests.distinctive([line.strip() for line in answers], 30)
+    shown = (SET.cases_dir / "public" / "test_attention.py").read_text()
+    hidden = (SET.cases_dir / "hidden" / "test_attention.py").read_text().splitlines()
+    hidden_names = {
+        s.strip() for s in hidden if s.strip().startswith(("def test_", '"""')) and s not in shown
+    }
+    assert hidden_names
+    secrets |= hidden_names
+    for name, text in texts.items():
+        leaked = {line for line in secrets if line in text}
+        assert not leaked, f"{name}: {sorted(leaked)[:3]}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("work", ["stubs", "solved"])
+def test_the_sets_student_readme_commands_run(
+    set_student_zip: Path, tmp_path: Path, work: str
+) -> None:
+    """Unzipped, does every command of the set's README fail on the stubs, briefly, saying
+    what is not implemented, and pass with the references in exercises/ and the notebook?"""
+    from tests.solved import solved_notebook
+
+    bundle = _unzip(set_student_zip, tmp_path) / SET.name
+    commands = release_tests.readme_commands((bundle / "README.md").read_text())
+    assert "python -m pytest" in commands
+    assert any(c.startswith("python -m grader check path/to/my-work") for c in commands)
+    elsewhere = tmp_path / "elsewhere" / "my-work"
+    elsewhere.mkdir(parents=True)
+    for module in SET.modules:
+        if work == "solved":
+            shutil.copy(SET.solutions_dir / f"{module}.py", bundle / "exercises")
+        shutil.copy(bundle / "exercises" / f"{module}.py", elsewhere)
+    if work == "solved":
+        (bundle / "exercises" / SET.notebook_name).write_text(solved_notebook(SET))
+    shutil.copy(bundle / "exercises" / SET.notebook_name, elsewhere.parent / SET.notebook_name)
+    for command in [*commands, "python -m grader check exercises"]:
+        words = command.replace("path/to", str(elsewhere.parent)).split()
+        run = subprocess.run(
+            [sys.executable, *words[1:], "-p", "no:cacheprovider"],
+            cwd=bundle, env=_clean_env(), capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert run.returncode == (0 if work == "solved" else 1), (command, run.stdout[-3000:])
+        if work == "stubs":
+            assert "is not implemented yet" in run.stdout, run.stdout[-1000:]
+            assert "Traceback" not in run.stdout and len(run.stdout.splitlines()) < 60
+        else:
+            assert re.search(r"\d+ passed", run.stdout) and "failed" not in run.stdout
+
+
+@pytest.mark.slow
+def test_the_sets_gradescope_zip_grades_end_to_end(
+    set_gradescope_zip: Path, tmp_path: Path
+) -> None:
+    """Unzipped into a simulated /autograder, does run_autograder give the set's references
+    6 of 6, with the set's problems.yaml pointing at its references and cases in the zip and
+    none of the tutorial's cases shipped?"""
+    root = tmp_path / "autograder"
+    source, submission, results = root / "source", root / "submission", root / "results"
+    for folder in (source, submission, results):
+        folder.mkdir(parents=True)
+    _unzip(set_gradescope_zip, source)
+    with zipfile.ZipFile(set_gradescope_zip) as archive:
+        names = archive.namelist()
+    assert not any(n.startswith(("grader/cases/", "solutions/")) for n in names)
+    assert {"cases/hidden/test_attention.py", "attention_solutions/norms.py"} <= set(names)
+    shipped = load(source / "problems.yaml")
+    assert (shipped.solutions, shipped.cases) == ("attention_solutions", "cases")
+    (source / "run_autograder").chmod(0o755)
+    for module in SET.modules:
+        shutil.copy(SET.solutions_dir / f"{module}.py", submission)
+    (root / "submission_metadata.json").write_text(json.dumps({"created_at": "2025-01-01"}))
+    run = subprocess.run(
+        [str(source / "run_autograder")],
+        env={**os.environ, "AUTOGRADER_ROOT": str(root), "TUTORIAL9_PYTHON": sys.executable},
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    document = json.loads((results / "results.json").read_text())
+    assert document["score"] == 6, document.get("output")
+    assert document["tests"] and all(t["status"] == "passed" for t in document["tests"])
