@@ -13,6 +13,7 @@ so the file is byte-for-byte reproducible.
 from __future__ import annotations
 
 import ast
+import textwrap
 
 import nbformat
 
@@ -24,7 +25,7 @@ _INTRO = """\
 # {title}
 
 Fill in every function below, then run the cells. After each code problem, a check cell such
-as `check("1a")` runs that problem's public test cases on your functions and lists what passes;
+as `check("{first}")` runs that problem's public test cases on your functions and lists what passes;
 the last cell checks everything. Each code problem is graded by the public and more, hidden
 cases; written problems are graded by hand. Keep the function names and signatures as they are:
 the grader finds your functions by name, whichever cell they are in.
@@ -35,10 +36,28 @@ are graded, each top-level statement on its own, so demo code, prints and plots 
 are fine, and a failing statement (such as `import matplotlib.pyplot as plt`) costs nothing by
 itself: only a function that needs it fails.
 
-Submit this notebook as it is, or the five files `conv.py`, `shapes.py`, `rnn_types.py`,
-`activations.py` and `rnn.py`."""
+Submit this notebook as it is, or {files}."""
 
 
+def _intro(problems: ProblemSet) -> str:
+    graded = [p.id for p in problems.problems if p.graded]
+    names = [f"`{m}.py`" for m in problems.modules]
+    count = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+    many = count[len(names) - 1] if len(names) <= len(count) else str(len(names))
+    files = (
+        f"the file {names[0]}"
+        if len(names) == 1
+        else (f"the {many} files {', '.join(names[:-1])} and {names[-1]}")
+    )
+    text = _INTRO.format(
+        title=problems.title, packages=problems.allowed, first=graded[0], files=files
+    )
+    # rewrapped: the file list's length varies with the set
+    head, _, last = text.rpartition("\n\n")
+    return f"{head}\n\n{textwrap.fill(last, width=96)}"
+
+
+# The setup cell's "tutorial9" is the set's name (its bundle folder and zip).
 # Runs in Jupyter, JupyterLab, VS Code and Colab. The grader runs it too (it is made only of
 # imports, assignments, `if` and `try`), harmlessly: there it finds nothing and defines the
 # fallback `check`.
@@ -107,8 +126,8 @@ def build(problems: ProblemSet, stubs: dict[str, str]) -> nbformat.NotebookNode:
         named.update({f"{module}.{name}": text for name, text in module_named.items()})
 
     cells = [
-        _markdown("intro", _INTRO.format(title=problems.title, packages=problems.allowed)),
-        _code("checks", _CHECKS),
+        _markdown("intro", _intro(problems)),
+        _code("checks", _CHECKS.replace("tutorial9", problems.name)),
         _code("setup", "\n".join(setup)),
     ]
     placed: set[str] = set()
