@@ -30,6 +30,7 @@ def broken(
     reply: dict[str, Any],
     args: tuple | list,
     kwargs: dict[str, Any],
+    package: str = "solutions",
 ) -> tuple[str, str] | None:
     """(headline, detail) of the first contract the call broke, or None.
 
@@ -39,8 +40,10 @@ def broken(
             (problems.yaml `returns_new_arrays`).
         reply: the worker's reply to the call (untrusted).
         args, kwargs: the arguments the trusted side sent.
+        package: the reference package, whose signatures name the arguments.
     """
     name = target.split(".")[1]
+    target = f"{package}:{target}"  # where parameter names are looked up
     mutated = _places(reply.get("mutated"), args, kwargs)
     if mutated:
         top = mutated[0][0]
@@ -138,11 +141,12 @@ def _render(target: str, path: list[Any]) -> str:
 
 @functools.cache
 def parameters(target: str) -> tuple[str, ...]:
-    """The positional parameter names of the reference `solutions.<module>.<name>`; () when
-    the references are not there (the student bundle)."""
+    """The positional parameter names of the reference `package:module.name` (a bare
+    `module.name` is in the package `solutions`); () when the references are not there."""
+    package, _, target = target.rpartition(":")
     module, name = target.split(".")
     try:
-        function = getattr(importlib.import_module(f"solutions.{module}"), name)
+        function = getattr(importlib.import_module(f"{package or 'solutions'}.{module}"), name)
         signature = inspect.signature(function)
     except (ImportError, AttributeError, TypeError, ValueError):
         return ()

@@ -269,8 +269,9 @@ class _Call:
             )
         report = runner.contract(kept, [args, kwargs], result)
         broken = contracts.broken(
-            self._target, self._problem.returns_new_arrays, report, args, kwargs
-        )
+            self._target, self._problem.returns_new_arrays, report, args, kwargs,
+            self._submission.problems.solutions_package,
+        )  # fmt: skip
         if broken is not None:
             headline, detail = broken
             raise StudentFailure(f"{headline}: {detail}" if detail else headline)

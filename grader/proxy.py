@@ -149,7 +149,10 @@ class Session:
         values = {"args": list(args), "kwargs": dict(kwargs)}
         memory = problem.limits.memory * 2**20
         reply = self._request(target, problem, {"op": "call", "memory": memory}, values)
-        failure = contracts.broken(target, problem.returns_new_arrays, reply, args, kwargs)
+        failure = contracts.broken(
+            target, problem.returns_new_arrays, reply, args, kwargs,
+            self.problems.solutions_package,
+        )  # fmt: skip
         if failure is not None:
             raise BrokeContract(*failure)
         return reply.get("value")

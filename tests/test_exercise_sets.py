@@ -296,3 +296,21 @@ def test_the_sets_gradescope_zip_grades_end_to_end(
     document = json.loads((results / "results.json").read_text())
     assert document["score"] == 6, document.get("output")
     assert document["tests"] and all(t["status"] == "passed" for t in document["tests"])
+
+
+@pytest.mark.slow
+def test_contract_messages_name_the_sets_own_parameters(tmp_path: Path) -> None:
+    """Does an in-place layer_norm get a message naming `x`, from the set's references?"""
+    folder = tmp_path / "student"
+    shutil.copytree(SET.solutions_dir, folder)
+    (folder / "norms.py").write_text(
+        "import numpy as np\n\n\ndef layer_norm(x, eps=1e-5):\n"
+        "    x -= x.mean(axis=-1, keepdims=True)\n"
+        "    x /= np.sqrt((x * x).mean(axis=-1, keepdims=True) + eps)\n"
+        "    return x\n"
+    )
+    results = grade(folder, SET)
+    messages = [
+        t.outcome.message for p in results.problems for t in p.tests if p.problem.id == "ln"
+    ]
+    assert messages and all("layer_norm modified its input array x in place" in m for m in messages)
