@@ -583,21 +583,26 @@ def project_with_venv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     reason="only a view or Landlock can show a folder inside a hidden one",
 )
 def test_a_venv_inside_the_hidden_project_stays_usable(project_with_venv: Path) -> None:
-    """With the project hidden, is its .venv still there for the worker, and nothing else?"""
+    """With the project hidden, is its .venv still there for the worker, and nothing else
+    readable (Landlock lets `stat` see that a file exists, never read it)?"""
     project = project_with_venv
     source = (
-        "import os, sys\n"
+        "import sys\n"
         "def f(lib, secret):\n"
         "    sys.path.insert(0, lib)\n"
         "    import venvmodule\n"
-        "    return venvmodule.ANSWER, os.path.exists(secret)\n"
+        "    try:\n"
+        "        with open(secret) as handle:\n"
+        "            return venvmodule.ANSWER, handle.read()\n"
+        "    except OSError:\n"
+        "        return venvmodule.ANSWER, None\n"
     )
     box = S.Sandbox({"conv": source.encode()}, 1 << 30, 60, hide=(str(project),))
     try:
         reply = call(box, "f", str(project / ".venv" / "lib"), str(project / "secret.txt"))
     finally:
         box.close()
-    assert reply["value"] == (42, False)
+    assert reply["value"] == (42, None)
 
 
 def test_daemons_are_found_and_killed_without_a_user_of_their_own(tmp_path: Path) -> None:
