@@ -67,6 +67,7 @@ RUNTIME_FILES = ("worker.py", "runner.py", "wire.py", "confine.py", "landlock.py
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
 SPARE_PROCESSES = 128  # processes a sandbox without a user of its own may add to the user's
 STARTUP_SECONDS = 60.0  # wall-clock seconds for a worker to start: beyond it, a grader fault
+ENDED_GRACE = 0.5  # seconds for a worker's guard to report the exit status of a worker that ended
 POLL_FLOOR = 0.05  # seconds: the shortest wait between two CPU-time readings of a request
 PIPE_BYTES = 4 * 2**20  # buffer of each request and reply pipe
 OUTPUT_CAP = 16 * 2**20  # bytes a sandbox process may write to one file
@@ -399,7 +400,7 @@ class Sandbox:
                 break
             # The worker died before it took this request: an earlier call's doing (it
             # replied, then exited). Not this call's fault: start afresh, once.
-            code = self.kill()
+            code = self.kill(ended=True)
             if attempt == 2:
                 raise SandboxCrash(_exit_reason(code))
         try:
@@ -408,7 +409,7 @@ class Sandbox:
             self.kill()
             raise SandboxTimeout(limit, wall, 0.0, waited=True) from None
         except (EOFError, BrokenPipeError):
-            code = self.kill()
+            code = self.kill(ended=True)
             raise SandboxCrash(_exit_reason(code)) from None
         except wire.WireError as exc:
             self.kill()
@@ -510,10 +511,18 @@ class Sandbox:
             raise wire.WireError("reply without status")
         return reply
 
-    def kill(self) -> int | None:
-        """Kill the worker and everything it started; returns its exit status if known."""
+    def kill(self, ended: bool = False) -> int | None:
+        """Kill the worker and everything it started; returns its exit status if known.
+
+        `ended`: the worker closed its pipes itself (it exited or crashed). The process we
+        started (the guard, or unshare) then exits with the worker's status on its own: wait
+        briefly for that, so the student is told "exit status 0" rather than our SIGKILL.
+        """
         if self._proc is None and not self._guard:
             return None
+        if ended and self._proc is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._proc.wait(timeout=ENDED_GRACE)
         code = None
         guard = self._proc.pid if self._proc is not None else self._guard_pid()
         if not self.isolation.namespaces:  # no pid namespace: the guard's subtree, first
