@@ -6,6 +6,7 @@ the key, so an instructor can fix a typo without reading a traceback.
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from dataclasses import dataclass, fields, replace
@@ -108,7 +109,7 @@ class ProblemSet:
     def exercises_dir(self) -> Path:
         return self.root / self.exercises
 
-    @property
+    @functools.cached_property
     def modules(self) -> tuple[str, ...]:
         """The student modules, in first-use order: conv.py, shapes.py, ..."""
         return tuple(dict.fromkeys(t.split(".")[0] for t in self.targets))
@@ -127,7 +128,7 @@ class ProblemSet:
         known = ", ".join(p.id for p in self.problems)
         raise KeyError(f"no problem {problem_id!r} in {self.path.name} (known: {known})")
 
-    @property
+    @functools.cached_property
     def targets(self) -> tuple[str, ...]:
         """Every graded "module.name", in first-use order."""
         return tuple(dict.fromkeys(t for p in self.problems for t in p.targets))

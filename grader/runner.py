@@ -14,13 +14,20 @@ that both run a submission the same way. It depends on numpy and the standard li
 
 from __future__ import annotations
 
+import __future__
+
+import functools
 import importlib.util
+import operator
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 Statements = list[dict[str, Any]]  # a decoded program: index, filename, line, text
+_FUTURE_FLAGS = functools.reduce(
+    operator.or_, (getattr(__future__, n).compiler_flag for n in __future__.all_feature_names)
+)
 
 
 class Programs:
@@ -70,9 +77,6 @@ def run_program(
     Exceptions of the `passes` classes are not caught (KeyboardInterrupt, in the student's own
     process).
     """
-    import __future__
-
-    import ast
     import linecache
 
     files: dict[str, list[str]] = {}
@@ -88,14 +92,11 @@ def run_program(
     flags = 0
     for statement in statements:
         try:
-            tree = ast.parse(statement["text"], statement["filename"])
-            ast.increment_lineno(tree, statement["line"] - 1)
-            code = compile(tree, statement["filename"], "exec", flags=flags, dont_inherit=True)
+            # Blank lines before the text give the compiler the statement's own line numbers.
+            source = "\n" * (statement["line"] - 1) + statement["text"]
+            code = compile(source, statement["filename"], "exec", flags=flags, dont_inherit=True)
+            flags |= code.co_flags & _FUTURE_FLAGS  # `from __future__` carries to later ones
             exec(code, namespace)
-            for node in tree.body:
-                if isinstance(node, ast.ImportFrom) and node.module == "__future__":
-                    for alias in node.names:
-                        flags |= getattr(__future__, alias.name).compiler_flag
         except passes:
             raise
         except BaseException as exc:  # noqa: BLE001  (student code may raise anything)

@@ -3,9 +3,10 @@
 Contract
 --------
 What crosses: requests (module, function name, arguments) go in and replies come out as
-    frames of grader/wire.py: strict JSON plus .npy blobs loaded with allow_pickle=False, size
-    capped. Expected values, reference solutions and test cases never enter the worker; every
-    comparison happens in the trusted process after the reply has been decoded.
+    frames of grader/wire.py: strict JSON plus arrays of plain number types as raw bytes,
+    checked against their dtype and shape, size capped. Expected values, reference solutions
+    and test cases never enter the worker; every comparison happens in the trusted process
+    after the reply has been decoded.
 What is hidden: the worker runs `python -I` with a clean environment (single-threaded BLAS,
     MPLBACKEND=Agg, HOME and TMPDIR in its own directory), stdin closed, stdout and stderr
     captured to capped files. As root it runs as an unprivileged user of its own (concurrent
@@ -423,14 +424,13 @@ class Sandbox:
         a call that returns in time costs one reading, the baseline.
         """
         baseline = self.cpu_time(scan=False)
-        cores = os.cpu_count() or 1
         used = 0.0
         while True:
             left = deadline - time.monotonic()
             if used >= limit or left <= 0:
                 self.kill()
                 raise SandboxTimeout(limit, wall, used, waited=used < limit)
-            wait = min(max((limit - used) / cores, POLL_FLOOR), left)
+            wait = min(max((limit - used) / _CORES, POLL_FLOOR), left)
             if select.select([self._replies], [], [], wait)[0]:
                 return self._reply(deadline)
             used = self.cpu_time(scan=True) - baseline
@@ -469,11 +469,8 @@ class Sandbox:
     def _alive(self) -> bool:
         if self._proc is not None:
             return self._proc.poll() is None
-        try:
-            with open(f"/proc/{self._guard_pid()}/stat", "rb") as stat:
-                return stat.read().rsplit(b")", 1)[1].split()[0] not in (b"Z", b"X")
-        except (OSError, IndexError):
-            return False
+        fields = _stat_fields(self._guard_pid())
+        return fields is not None and fields[0] not in (b"Z", b"X")
 
     def _wait_ready(self, deadline: float) -> None:
         """Wait for the worker's first frame, sent after confinement, before student code."""
@@ -797,7 +794,7 @@ def _descendants(root: int) -> list[tuple[int, int]]:
         if not entry.isdigit():
             continue
         fields = _stat_fields(int(entry))
-        if fields is not None and fields[0] not in ("Z", "X"):
+        if fields is not None and fields[0] not in (b"Z", b"X"):
             children.setdefault(int(fields[1]), []).append((int(entry), int(fields[19])))
     found, todo = [], [root]
     while todo:
@@ -810,16 +807,20 @@ def _descendants(root: int) -> list[tuple[int, int]]:
 def _start_time(pid: int) -> int | None:
     """When `pid` started (clock ticks after boot), None if it is gone or a zombie."""
     fields = _stat_fields(pid)
-    if fields is None or fields[0] in ("Z", "X"):
+    if fields is None or fields[0] in (b"Z", b"X"):
         return None
     return int(fields[19])
 
 
-def _stat_fields(pid: int) -> list[str] | None:
-    """The fields of /proc/<pid>/stat after the command name (state, ppid, ...)."""
+def _stat_fields(pid: int) -> list[bytes] | None:
+    """The fields of /proc/<pid>/stat after the command name (state, ppid, ...), None if it is
+    gone. Read with os.open: this runs for every request, on every process of the machine."""
     try:
-        with open(f"/proc/{pid}/stat", "rb") as handle:
-            return handle.read().rsplit(b")", 1)[1].decode().split()
+        fd = os.open(f"/proc/{pid}/stat", os.O_RDONLY)
+        try:
+            return os.read(fd, 4096).rsplit(b")", 1)[1].split()
+        finally:
+            os.close(fd)
     except (OSError, IndexError):
         return None
 
@@ -833,24 +834,22 @@ def _processes_of(uid: int) -> list[int]:
         try:
             if os.stat(f"/proc/{entry}").st_uid != uid:
                 continue
-            with open(f"/proc/{entry}/stat", "rb") as stat:
-                state = stat.read().rsplit(b")", 1)[1].split()[0]
-        except (OSError, IndexError):
+        except OSError:
             continue
-        if state not in (b"Z", b"X"):
+        fields = _stat_fields(int(entry))
+        if fields is not None and fields[0] not in (b"Z", b"X"):
             pids.append(int(entry))
     return pids
 
 
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+_CORES = os.cpu_count() or 1
 
 
 def _stat(pid: int) -> tuple[int, int, int] | None:
     """(parent pid, start time, CPU ticks used: own and reaped children's) of `pid`."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as handle:
-            fields = handle.read().rsplit(b")", 1)[1].split()
-    except (OSError, IndexError):
+    fields = _stat_fields(pid)
+    if fields is None:
         return None
     # After the command: state, ppid (1), ..., utime, stime, cutime, cstime (11-14), ...,
     # starttime (19). Zombies keep their times until reaped, then their parent has them.

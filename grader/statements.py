@@ -95,6 +95,7 @@ def program(
     filename: str,
     keep: Keep | None = None,
     first_line: int = 1,
+    compiles: bool = False,
 ) -> tuple[list[Statement], list[ast.stmt]]:
     """The statements of `text` (a file or a cell), and the statements `keep` dropped.
 
@@ -102,10 +103,11 @@ def program(
         text: The source; line 1 of `text` is line `first_line` of `filename`.
         filename: The compile filename, also the start of every `where`.
         keep: Which parsed statements to keep (None: all).
+        compiles: The caller has compiled `text` without error already.
     """
     statements: list[Statement] = []
     dropped: list[ast.stmt] = []
-    _, problem = compile_problem(text, filename)
+    problem = "" if compiles else compile_problem(text, filename)[1]
     pieces = [(1, text)] if not problem else _segments(text)
     for start, piece in pieces:
         if problem and compile_problem(piece, filename)[1]:

@@ -276,7 +276,7 @@ def _python_module(
     text = _decoded(code)
     if text is None or "\0" in text:  # undecodable: nothing of it can run
         return code, (), error, []
-    found, _ = statements.program(text, file.path)
+    found, _ = statements.program(text, file.path, compiles=not error)
     if not any(s.runs for s in found):
         return code, tuple(found), error or f"{file.path} has no code that can run", []
     return code, tuple(found), "", []

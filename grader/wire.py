@@ -1,15 +1,17 @@
 """The plain-data format that crosses the sandbox boundary, in both directions.
 
 A message is one frame: an 8-byte big-endian length, then a 4-byte header length, a strict
-JSON header, and the arrays as ``.npy`` blobs (each with an 8-byte length). Values are JSON
+JSON header, and the arrays' raw bytes in C order (each with an 8-byte length). Values are JSON
 trees in which every JSON object is a tag:
 
-    {"$array": i}            the i-th .npy blob (loaded with allow_pickle=False)
+    {"$array": [i, "<f8", [2, 3]]}   the i-th blob, as an array of that dtype and shape
     {"$tuple": [...]}        a tuple
     {"$dict": [[k, v], ...]} a dict with str keys
     {"$float": "nan"}        a non-finite float ("nan", "inf", "-inf")
 
-Nothing else is representable: no pickle, no objects, no NaN shortcuts in JSON. The decoder
+Nothing else is representable: no pickle, no objects, no NaN shortcuts in JSON; an array's
+dtype is a plain number type (bool, int, uint, float, complex) and its shape must account for
+its blob's length exactly, so a forged shape cannot make the decoder allocate anything. The decoder
 is the trusted side's only view of what the student returned, so it re-validates everything
 and raises `WireError` on anything else. This file is also copied into the sandbox and
 imported there by the worker, so it depends on numpy and the standard library only.
@@ -17,10 +19,10 @@ imported there by the worker, so it depends on numpy and the standard library on
 
 from __future__ import annotations
 
-import io
 import json
 import math
 import os
+import re
 import select
 import struct
 import time
@@ -29,10 +31,12 @@ from typing import Any
 import numpy as np
 
 MAX_FRAME = 256 * 2**20  # bytes in one message
-MAX_HEADER = 16 * 2**20  # bytes of its JSON part (arrays travel as .npy blobs beside it)
+MAX_HEADER = 16 * 2**20  # bytes of its JSON part (arrays travel as raw blobs beside it)
 MAX_CONTAINERS = 100_000  # lists and objects in the JSON part: bounds what decoding allocates
 MAX_DEPTH = 64  # nesting of lists, tuples and dicts
+MAX_DIMENSIONS = 32  # of one array (numpy's own limit on older versions)
 _REAL_KINDS = "biufc"  # complex is representable; the checks reject it with a message
+_DTYPE = re.compile(r"[<>|=][biufc][0-9]{1,2}")  # numpy's dtype.str of a plain number type
 
 
 class WireError(ValueError):
@@ -151,10 +155,8 @@ def _to_tree(value: Any, blobs: list[bytes], depth: int) -> Any:
         array = np.asarray(value)  # drops subclasses (masked arrays, matrices)
         if array.dtype.kind not in _REAL_KINDS:
             raise Unsupported(f"an array of dtype {array.dtype} cannot be graded; use numbers")
-        buffer = io.BytesIO()
-        np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
-        blobs.append(buffer.getvalue())
-        return {"$array": len(blobs) - 1}
+        blobs.append(np.ascontiguousarray(array).tobytes())
+        return {"$array": [len(blobs) - 1, array.dtype.str, list(array.shape)]}
     if isinstance(value, np.generic):
         raise Unsupported(f"a numpy {type(value).__name__} cannot be graded; use numbers")
     if isinstance(value, tuple):
@@ -184,8 +186,8 @@ def _from_tree(tree: Any, blobs: list[bytes], depth: int) -> Any:
     if type(tree) is not dict or len(tree) != 1:
         raise WireError("unknown value")
     ((tag, inner),) = tree.items()
-    if tag == "$array" and type(inner) is int and 0 <= inner < len(blobs):
-        return _load_array(blobs[inner])
+    if tag == "$array" and type(inner) is list and len(inner) == 3:
+        return _load_array(inner, blobs)
     if tag == "$tuple" and type(inner) is list:
         return tuple(_from_tree(v, blobs, depth + 1) for v in inner)
     if tag == "$dict" and type(inner) is list:
@@ -200,28 +202,25 @@ def _from_tree(tree: Any, blobs: list[bytes], depth: int) -> Any:
     raise WireError(f"unknown tag {tag!r}")
 
 
-_HEADER_READERS = {
-    (1, 0): np.lib.format.read_array_header_1_0,
-    (2, 0): np.lib.format.read_array_header_2_0,
-}
-
-
-def _load_array(blob: bytes) -> np.ndarray:
-    stream = io.BytesIO(blob)
-    try:
-        # Read the header first: a forged one must not make np.load allocate its shape.
-        reader = _HEADER_READERS.get(np.lib.format.read_magic(stream))
-        if reader is None:
-            raise WireError("unsupported array format")
-        shape, _, dtype = reader(stream)
-        if dtype.hasobject or math.prod(shape) * dtype.itemsize != len(blob) - stream.tell():
-            raise WireError("an array's header does not match its data")
-        stream.seek(0)
-        array = np.load(stream, allow_pickle=False)
-    except (ValueError, OSError, EOFError, TypeError, MemoryError) as exc:
-        if isinstance(exc, WireError):
-            raise
-        raise WireError(f"unreadable array: {exc}") from None
-    if type(array) is not np.ndarray or array.dtype.kind not in _REAL_KINDS:
+def _load_array(tag: list[Any], blobs: list[bytes]) -> np.ndarray:
+    """The array that `tag` ([blob index, dtype string, shape]) describes, checked first."""
+    index, descr, shape = tag
+    if type(index) is not int or not 0 <= index < len(blobs):
+        raise WireError("an array refers to data that is not there")
+    if type(descr) is not str or not _DTYPE.fullmatch(descr):
         raise WireError("not a numeric array")
-    return array
+    if (
+        type(shape) is not list
+        or len(shape) > MAX_DIMENSIONS
+        or any(type(n) is not int or n < 0 for n in shape)
+    ):
+        raise WireError("an array's shape is malformed")
+    try:
+        dtype = np.dtype(descr)
+    except TypeError:
+        raise WireError("not a numeric array") from None
+    blob = blobs[index]
+    if dtype.kind not in _REAL_KINDS or math.prod(shape) * dtype.itemsize != len(blob):
+        raise WireError("an array's shape does not match its data")
+    # A writable array of its own, not a view of the message.
+    return np.frombuffer(blob, dtype=dtype).reshape(shape).copy()

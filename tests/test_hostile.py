@@ -872,12 +872,10 @@ def _reply_with(frame):
     wire.encode = encode
 """
 
-HUGE_NPY_HEADER = r"""
-def relu(x):  # an .npy blob that announces 8 TiB of float64 and holds 64 bytes
-    text = "{'descr': '<f8', 'fortran_order': False, 'shape': (1099511627776,), }"
-    text = text.ljust(117) + "\n"
-    blob = b"\x93NUMPY\x01\x00" + _struct.pack("<H", len(text)) + text.encode() + bytes(64)
-    _reply_with(_frame(b'{"ok":true,"value":{"$array":0}}', [blob]))
+HUGE_ARRAY_SHAPE = r"""
+def relu(x):  # an array that announces 8 TiB of float64 and holds 64 bytes
+    tag = b'{"$array":[0,"<f8",[1099511627776]]}'
+    _reply_with(_frame(b'{"ok":true,"value":' + tag + b'}', [bytes(64)]))
     return 0.0
 """
 
@@ -895,11 +893,11 @@ def relu(x):  # answers for itself, then leaves: the worker is dead before the n
 """
 
 
-def test_npy_blob_announcing_a_huge_shape_is_the_students_failure(
+def test_an_array_announcing_a_huge_shape_is_the_students_failure(
     grade_api, world: World, honest_cases, tmp_path: Path
 ) -> None:
-    """A reply whose array header announces terabytes fails relu's cases as a student error."""
-    graded = grade_api(submission(tmp_path / "sub", "activations", RAW_REPLY + HUGE_NPY_HEADER))
+    """A reply whose array announces terabytes fails relu's cases as a student error."""
+    graded = grade_api(submission(tmp_path / "sub", "activations", RAW_REPLY + HUGE_ARRAY_SHAPE))
     assert_graded(graded, frozenset({"activations.relu"}), world, honest_cases)
 
 
