@@ -13,7 +13,6 @@ that both run a submission the same way. It depends on numpy and the standard li
 """
 
 from __future__ import annotations
-
 import __future__
 
 import functools
