@@ -52,7 +52,7 @@ from typing import Any
 
 import yaml
 
-from grader import classreport, gradescope, references
+from grader import classreport, gradescope
 from grader.classreport import GRADES, max_score
 from grader.handscores import HandScores
 from grader.problems import DEFAULT_PATH, ProblemSet, load
@@ -268,11 +268,15 @@ def _close_template() -> None:
 
 
 def warm_up(problems: ProblemSet) -> None:
-    """Import everything grading needs, and compute every expected value, by grading the
-    reference solutions once (an empty submission where they are not installed)."""
+    """Import everything grading needs, and compute every expected value: by running the cases
+    against the reference solutions in this process (grader/plugin.py `prime`), or where that
+    cannot be done, by grading them (an empty submission where they are not installed)."""
+    from grader import plugin
     from grader.grading import grade
 
-    spec = importlib.util.find_spec(references.PACKAGE)
+    if plugin.prime(problems) is not None:
+        return
+    spec = importlib.util.find_spec(problems.solutions_package)
     folders = spec.submodule_search_locations if spec is not None else None
     if folders:
         grade(Path(list(folders)[0]), problems)

@@ -16,6 +16,7 @@ classes) runs under pytest as a whole, with this module's plugin providing the f
 from __future__ import annotations
 
 import functools
+import importlib
 import inspect
 import os
 import sys
@@ -175,6 +176,34 @@ def run_case(case: Case, problems: ProblemSet, student: StudentFactory) -> TestO
         duration=time.perf_counter() - started,
         grader_error=grader_error,
     )
+
+
+def prime(problems: ProblemSet) -> list[TestOutcome] | None:
+    """Run every case once against the set's reference solutions themselves, in this process
+    (trusted code: no sandbox), so that every expected value is computed and remembered
+    (grader/references.py), e.g. before a batch forks its workers. None, running nothing,
+    where the cases need pytest itself or the references are not importable."""
+    if str(problems.root) not in sys.path:
+        sys.path.insert(0, str(problems.root))
+    collected = collect(problems.cases_dir, problems)
+    try:
+        modules = {
+            name: importlib.import_module(f"{problems.solutions_package}.{name}")
+            for name in problems.modules
+        }
+    except ImportError:
+        return None
+    if not collected.direct:
+        return None
+
+    class References:
+        def __getattr__(self, module: str) -> Any:
+            return modules[module]
+
+    def student(problem: Problem) -> tuple[References, list[str]]:
+        return References(), []
+
+    return [run_case(case, problems, student) for case in collected.cases]
 
 
 def _sandboxed(session: Session) -> StudentFactory:

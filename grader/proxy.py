@@ -136,6 +136,9 @@ class Session:
 
     def get(self, target: str, problem: Problem) -> Any:
         """The target's value, or a callable that calls it in the sandbox."""
+        module = target.split(".")[0]
+        if module not in self.module_errors and target not in self.given_up:
+            self._import(module, problem)  # its reply names the targets that are functions
         if target in self._functions:  # known to be a function: save a round trip
             return _Call(self, target, problem)
         reply = self._request(target, problem, {"op": "get"}, None)
@@ -238,7 +241,9 @@ class Session:
         if module in self._imported:
             return
         twin = self._twin(module)
-        header: dict[str, Any] = {"op": "import", "module": module}
+        # Which of its targets are functions comes back with the import: no `get` for them.
+        names = [t.split(".")[1] for t in self.problems.targets if t.split(".")[0] == module]
+        header: dict[str, Any] = {"op": "import", "module": module, "names": names}
         if twin != module:  # one notebook (or one file) backs both: run its code once
             if twin not in self._imported:
                 with contextlib.suppress(Unavailable):
@@ -268,6 +273,10 @@ class Session:
             self.module_errors[module] = f"{self._origin(module)} failed to import: {detail}"[:500]
             raise Unavailable(self.module_errors[module])
         self._imported.add(module)
+        callables = reply.get("callables")
+        for name in callables if isinstance(callables, list) else ():
+            if name in names:  # only what was asked: the reply is the student's process's word
+                self._functions.add(f"{module}.{name}")
         if first:
             self._record(reply.get("failures"))
 

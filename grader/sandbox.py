@@ -542,8 +542,10 @@ class Sandbox:
 
     def close(self) -> None:
         """Kill everything and delete the workspace."""
-        self.kill()
-        self._kill_sandbox_user()
+        if self._proc is not None or self._guard:
+            self.kill()  # which sweeps the sandbox user's processes too
+        else:
+            self._kill_sandbox_user()
         if self._root is not None:
             shutil.rmtree(self._root, ignore_errors=True)  # never follows a link
             self._root = None
@@ -843,6 +845,7 @@ def _processes_of(uid: int) -> list[int]:
 
 
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+_CHILDREN_LISTS = os.path.exists(f"/proc/self/task/{os.getpid()}/children")  # CONFIG_PROC_CHILDREN
 _CORES = os.cpu_count() or 1
 
 
@@ -857,7 +860,33 @@ def _stat(pid: int) -> tuple[int, int, int] | None:
 
 
 def _tree_ticks(root: int) -> tuple[int, dict[int, int]]:
-    """CPU ticks of `root` and all its live descendants, and those processes' start times."""
+    """CPU ticks of `root` and all its live descendants, and those processes' start times.
+
+    Walks the tree down from `root` through each thread's /proc children list; where the
+    kernel has no such lists, scans every process of the machine instead.
+    """
+    if not _CHILDREN_LISTS:
+        return _scanned_tree_ticks(root)
+    tree, ticks, queue = {}, 0, [root]
+    while queue:
+        pid = queue.pop()
+        stat = _stat(pid)
+        if stat is None or pid in tree:
+            continue  # it ended: its parent has its times once it is reaped
+        tree[pid] = stat[1]
+        ticks += stat[2]
+        with contextlib.suppress(OSError):  # it may end while it is read
+            for thread in os.listdir(f"/proc/{pid}/task"):
+                with (
+                    contextlib.suppress(OSError),
+                    open(f"/proc/{pid}/task/{thread}/children", "rb") as children,
+                ):
+                    queue += [int(child) for child in children.read().split()]
+    return ticks, tree
+
+
+def _scanned_tree_ticks(root: int) -> tuple[int, dict[int, int]]:
+    """`_tree_ticks`, from a scan of every process of the machine."""
     stats = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit() and (stat := _stat(int(entry))) is not None:

@@ -138,7 +138,8 @@ def _statement(lines: list[str], node: ast.stmt, offset: int, filename: str) -> 
     line = first + offset
     where = f"{filename}, line {line}"
     names = tuple(dict.fromkeys(bound_names(node)))
-    if calls_get_ipython(node):
+    # The walk only where the name can be (identifiers are NFKC-normalised: non-ASCII may be).
+    if ("get_ipython" in source or not source.isascii()) and calls_get_ipython(node):
         statement = Statement(where, filename, line, source, names)
         failure = (
             f"{where}: `{statement.shown}` calls get_ipython(), which exists only inside "

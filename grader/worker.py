@@ -172,7 +172,10 @@ def _serve(
         module = importlib.import_module(request["module"])
         if request["op"] == "import":
             failures = programs.take_failures()  # this module's, and those it imported
-            return wire.encode({"ok": True, "failures": failures})
+            asked = request.get("names")
+            names = [n for n in asked if isinstance(n, str)] if isinstance(asked, list) else []
+            callables = [n for n in names if callable(getattr(module, n, None))]
+            return wire.encode({"ok": True, "failures": failures, "callables": callables})
         value = getattr(module, request["name"], _MISSING)
         if value is _MISSING:
             return wire.encode({"ok": False, "missing": True})

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import plugin
+from grader import plugin, references
 from grader.grading import grade
 from grader.problems import load
 
@@ -87,6 +87,33 @@ def test_the_grading_cases_are_called_directly() -> None:
     assert all(callable(case.function) for case in collected.cases)
     assert any(case.params for case in collected.cases)  # parametrized ones, one per id
     assert {case.visible for case in collected.cases} == {True, False}
+
+
+@pytest.mark.parametrize(
+    "problems_path",
+    [ROOT / "problems.yaml", ROOT / "examples" / "attention" / "problems.yaml"],
+    ids=["tutorial9", "attention"],
+)
+def test_priming_runs_every_case_against_the_references_and_remembers(
+    problems_path: Path,
+) -> None:
+    """Does `prime` run each case once against the set's own references, all passing, so that
+    a batch's forked workers find every expected value computed?"""
+    problems = load(problems_path)
+    outcomes = plugin.prime(problems)
+    assert outcomes is not None
+    assert len(outcomes) == len(plugin.collect(problems.cases_dir, problems).cases)
+    assert [o.name for o in outcomes if not o.passed] == []
+    package = problems.solutions_package
+    assert any(key.startswith(f"{package}.") for key, _ in references._results)
+
+
+def test_priming_leaves_cases_that_need_pytest_to_a_real_grading(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """Where the cases need pytest itself, does `prime` run nothing (and say so)?"""
+    monkeypatch.setattr(plugin, "collect", lambda *args: plugin.Collected((), (), direct=False))
+    assert plugin.prime(PROBLEMS) is None
 
 
 def test_collection_happens_once_until_a_case_file_changes(tmp_path: Path) -> None:

@@ -417,3 +417,18 @@ def test_a_notebook_backing_several_modules_runs_once_with_their_largest_limit()
     assert [r[1] for r in imports] == ["conv", "shapes"]
     assert {r[2] for r in imports} == {CONV.limits.timeout}  # 2 s: conv's, the larger
     assert box.aliases == {"shapes": "conv"}
+
+
+def test_functions_named_by_the_import_need_no_get() -> None:
+    """Does an import that reports conv2d as a function save its `get` round trip, and is a
+    name the grader did not ask about ignored?"""
+    imported = {"ok": True, "failures": {}, "callables": ["conv2d", "secret"]}
+    s, box = session(
+        {("import", "conv"): imported, ("call", "conv.conv2d"): {"ok": True, "value": 2.5}}
+    )
+    assert P.StudentProxy(s, CONV).conv.conv2d([[1.0]], [[1.0]]) == 2.5
+    assert [r[:2] for r in box.requests] == [("import", "conv"), ("import", "shapes"),
+        ("call", "conv.conv2d")]  # fmt: skip
+    assert "conv.secret" not in s._functions
+    P.StudentProxy(s, CONV).conv.conv_layer  # not reported as a function: asked for
+    assert box.requests[-1][:2] == ("get", "conv.conv_layer")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shlex
+import signal
 import subprocess
 import sys
 import textwrap
@@ -70,6 +72,17 @@ def test_calls_return_plain_data(make) -> None:
     value, text = reply["value"]
     assert text == "ok"
     np.testing.assert_array_equal(value, [0.0, 2.0, 4.0])
+
+
+def test_an_import_names_which_of_the_asked_names_are_functions(make) -> None:
+    """Does the import reply list the asked names that are callable, and nothing else?"""
+    box = make(
+        "TASKS = {'a': 1}\ndef f():\n    return 1\nclass K:\n    pass\ndef hidden():\n    pass\n"
+    )
+    reply = box.request(
+        {"op": "import", "module": "conv", "names": ["f", "K", "TASKS", "g"]}, None, 10
+    )
+    assert reply["ok"] is True and reply["callables"] == ["f", "K"]
 
 
 def test_student_exceptions_come_back_as_data(make) -> None:
@@ -658,3 +671,24 @@ def test_an_overfull_workspace_is_reset_before_the_next_request(tmp_path: Path) 
         assert box.starts == 2
     finally:
         box.close()
+
+
+def test_the_tree_walk_finds_what_a_scan_of_every_process_finds() -> None:
+    """Does walking /proc's children lists find the same process tree, and the same CPU
+    time, as scanning every process of the machine (the fallback)?"""
+    script = (
+        f"sleep 30 & (sleep 30 & wait) & {shlex.quote(sys.executable)} -c 'while True: pass' & wait"
+    )
+    tree = subprocess.Popen(["bash", "-c", script], start_new_session=True)
+    try:
+        deadline = time.monotonic() + 10
+        while len(S._scanned_tree_ticks(tree.pid)[1]) < 5 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.kill(tree.pid, signal.SIGSTOP)  # a still tree: both readings see the same
+        for child, _ in S._descendants(tree.pid):
+            os.kill(child, signal.SIGSTOP)
+        walked, scanned = S._tree_ticks(tree.pid), S._scanned_tree_ticks(tree.pid)
+        assert len(walked[1]) == 5 and walked == scanned
+    finally:
+        os.killpg(tree.pid, signal.SIGKILL)
+        tree.wait()
