@@ -96,6 +96,7 @@ def grade(
             own_template.close()
     leftover = sandbox.leftover_processes()
     extra = {
+        "problem_set": problems.name,
         "grader_version": GRADER_VERSION,
         "sandbox": isolation.describe(),
         "worker_starts": sandbox.starts,

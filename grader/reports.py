@@ -35,7 +35,7 @@ FORMATS = ("gradescope", "junit", "classroom", "markdown")
 MARKDOWN_LIMIT = 1024 * 1024  # bytes GitHub accepts for one step summary
 _MARKDOWN_BUDGET = MARKDOWN_LIMIT - 16 * 1024  # room for the closing lines
 _CLASSROOM_MESSAGE = 1000  # characters of one Classroom test message
-SUITE = "tutorial9"
+SUITE = "grader"  # the JUnit suite's name where the problem set's is not known
 
 
 # --------------------------------------------------------------------------- JUnit (xunit2)
@@ -48,7 +48,8 @@ def junit(results: Results, timestamp: str | None = None) -> str:
         results: the grade of one submission.
         timestamp: ISO 8601 time for the suite's `timestamp` attribute (omitted when None).
     """
-    suite = _suite(timestamp, results.execution_time)
+    name = str(results.extra.get("problem_set") or SUITE)
+    suite = _suite(name, timestamp, results.execution_time)
     properties = ET.SubElement(suite, "properties")
     _property(properties, "score", f"{results.score:g}")
     _property(properties, "max_score", f"{results.max_score:g}")
@@ -67,7 +68,7 @@ def junit(results: Results, timestamp: str | None = None) -> str:
         case = ET.SubElement(
             suite,
             "testcase",
-            classname=f"{SUITE}.{outcome.problem}",
+            classname=f"{name}.{outcome.problem}",
             name=f"{test.number} {outcome.name} [{test.max_score:g} pt]",
             time=f"{outcome.duration:.3f}",
         )
@@ -88,7 +89,7 @@ def junit(results: Results, timestamp: str | None = None) -> str:
         case = ET.SubElement(
             suite,
             "testcase",
-            classname=f"{SUITE}.{problem.id}",
+            classname=f"{name}.{problem.id}",
             name=f"{problem.id} {problem.title} [{problem.points:g} pt, graded by hand]",
             time="0.000",
         )
@@ -99,7 +100,7 @@ def junit(results: Results, timestamp: str | None = None) -> str:
             case = ET.SubElement(
                 suite,
                 "testcase",
-                classname=f"{SUITE}.{problem.problem.id}",
+                classname=f"{name}.{problem.problem.id}",
                 name=f"{problem.problem.id} {problem.problem.title} [{problem.max_score:g} pt]",
                 time="0.000",
             )
@@ -112,17 +113,20 @@ def junit(results: Results, timestamp: str | None = None) -> str:
     return _document(suite, count, failures, skipped)
 
 
-def junit_fault(reason: str, timestamp: str | None = None) -> str:
+def junit_fault(
+    reason: str, timestamp: str | None = None, problems: ProblemSet | None = None
+) -> str:
     """The xunit2 report for a submission the grader could not grade."""
-    suite = _suite(timestamp, 0.0)
-    case = ET.SubElement(suite, "testcase", classname=SUITE, name="grading", time="0.000")
+    name = problems.name if problems is not None else SUITE
+    suite = _suite(name, timestamp, 0.0)
+    case = ET.SubElement(suite, "testcase", classname=name, name="grading", time="0.000")
     failure = ET.SubElement(case, "failure", type="grader-error", message=_clean(reason))
     failure.text = _clean(f"The grader could not grade this submission: {reason}")
     return _document(suite, 1, 1, 0)
 
 
-def _suite(timestamp: str | None, seconds: float) -> ET.Element:
-    suite = ET.Element("testsuite", name=SUITE)
+def _suite(name: str, timestamp: str | None, seconds: float) -> ET.Element:
+    suite = ET.Element("testsuite", name=name)
     suite.set("time", f"{seconds:.3f}")
     if timestamp is not None:
         suite.set("timestamp", timestamp)
@@ -133,7 +137,9 @@ def _document(suite: ET.Element, tests: int, failures: int, skipped: int) -> str
     counts = {"tests": str(tests), "failures": str(failures), "errors": "0"}
     for key, value in {**counts, "skipped": str(skipped)}.items():
         suite.set(key, value)
-    root = ET.Element("testsuites", name=SUITE, time=suite.get("time", "0.000"), **counts)
+    root = ET.Element(
+        "testsuites", name=suite.get("name", SUITE), time=suite.get("time", "0.000"), **counts
+    )
     root.append(suite)
     ET.indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
@@ -420,7 +426,7 @@ def render(fmt: str, results: Results) -> str:
 def render_fault(fmt: str, reason: str, problems: ProblemSet | None) -> str:
     """The text of a grading failure in one of the CI formats."""
     if fmt == "junit":
-        return junit_fault(reason)
+        return junit_fault(reason, problems=problems)
     if fmt == "classroom":
         return classroom_fault(reason, problems)
     if fmt == "markdown":

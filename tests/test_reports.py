@@ -73,7 +73,11 @@ def make_results(outcomes: list[TestOutcome], **fields: object) -> Results:
         "written": tuple(p for p in PROBLEMS.problems if not p.graded),
         "messages": ("using conv.py for conv",),
         "execution_time": 1.25,
-        "extra": {"grader_version": "0.1.0", "sandbox": {"level": "full"}},
+        "extra": {
+            "problem_set": "tutorial9",
+            "grader_version": "0.1.0",
+            "sandbox": {"level": "full"},
+        },
     }
     values.update(fields)
     return Results(**values)  # type: ignore[arg-type]
@@ -172,6 +176,18 @@ def test_junit_fault_is_xunit2() -> None:
     suite = check_xunit2(reports.junit_fault("problems file: broken\x00"))
     (case,) = suite.findall("testcase")
     assert "problems file: broken" in case.find("failure").get("message")
+
+
+def test_junit_suites_are_named_after_the_problem_set() -> None:
+    """Does the suite (and each testcase's class) carry the set's name from problems.yaml, so
+    that two exercise sets' reports stay apart in CI?"""
+    results = mixed()
+    results.extra["problem_set"] = "attention"
+    suite = check_xunit2(reports.junit(results))
+    assert suite.get("name") == "attention"
+    assert {c.get("classname").split(".")[0] for c in suite.findall("testcase")} == {"attention"}
+    fault = check_xunit2(reports.junit_fault("broken", problems=PROBLEMS))
+    assert fault.get("name") == PROBLEMS.name == "tutorial9"
 
 
 # ---------------------------------------------------------------------------- Classroom
