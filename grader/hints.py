@@ -3,7 +3,7 @@
 A case passes `misconceptions={label: value}` to an `Expect` check; when the returned value
 matches one of them (same shape and close, or equal for exact kinds) and the right answer does
 not, the failure message adds "it looks like <label>." Only trusted values are compared here:
-the result has already been converted to a plain type by grader/checks.py.
+the result has already been converted to a plain type by grader/coercion.py.
 """
 
 from __future__ import annotations
@@ -68,6 +68,47 @@ def array_hint(
     for label, value in (misconceptions or {}).items():
         wrong = reference_array(value)
         if all_close([arr], [wrong], rtol, atol) and not all_close([exp], [wrong], rtol, atol):
+            return label
+    return None
+
+
+def array_list_hint(
+    arrs: Sequence[np.ndarray],
+    exps: Sequence[np.ndarray],
+    misconceptions: Mapping[str, Sequence[Any]] | None,
+    rtol: float,
+    atol: float,
+) -> str | None:
+    """The first misconception the returned list of arrays matches as a whole (and the right
+    answer does not)."""
+    for label, value in (misconceptions or {}).items():
+        wrongs = [reference_array(w) for w in value]
+        if all_close(arrs, wrongs, rtol, atol) and not all_close(exps, wrongs, rtol, atol):
+            return label
+    return None
+
+
+def number_hint(
+    value: float,
+    expected: float,
+    misconceptions: Mapping[str, float] | None,
+    rtol: float,
+    atol: float,
+) -> str | None:
+    """The first misconception the returned number is close to (and the right answer is not)."""
+    for label, wrong in (misconceptions or {}).items():
+        if close(value, float(wrong), rtol, atol) and not close(expected, float(wrong), rtol, atol):
+            return label
+    return None
+
+
+def mapping_hint(
+    got: Mapping[str, Any], key: str, misconceptions: Mapping[str, Mapping[str, str]] | None
+) -> str | None:
+    """The first misconception about `key` whose every entry the returned dict has (only str
+    values count: an entry of another type matches nothing)."""
+    for label, wrong in (misconceptions or {}).items():
+        if key in wrong and all(type(got.get(k)) is str and got[k] == v for k, v in wrong.items()):
             return label
     return None
 

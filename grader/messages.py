@@ -58,6 +58,17 @@ def nonfinite_headline(values: np.ndarray, bad: np.ndarray) -> str:
     )
 
 
+def key_set(missing: Sequence[str], extra: Sequence[str]) -> str:
+    """Headline for a dict with the wrong keys (API names, so safe to show); shows the first
+    five unexpected keys, shortened."""
+    parts = []
+    if missing:
+        parts.append("is missing " + ", ".join(map(repr, missing)))
+    if extra:
+        parts.append("has unexpected keys " + ", ".join(quote(k) for k in extra[:5]))
+    return " and ".join(parts) + "."
+
+
 def quote(value: str) -> str:
     """repr of a (plain) string, shortened."""
     if len(value) > MAX_TEXT:
