@@ -100,17 +100,20 @@ class Expect:
         __tracebackhide__ = True
         exps = [hints.reference_array(e) for e in expected]
         items = self._coerce(coercion.plain_list, actual, what, inputs, "a list of numpy arrays")
+        if len(items) != len(exps):  # first: then no index told below is the student's choice
+            self._fail(
+                what,
+                self._got(
+                    f"returned {len(items)} arrays; there should be one per input array.",
+                    "returned the wrong number of arrays; there should be one per input array.",
+                ),
+                details=[f"expected {len(exps)} arrays"],
+                inputs=inputs,
+            )
         arrs = [
             self._coerce(coercion.plain_array, item, f"{what}[{i}]", inputs)
             for i, item in enumerate(items)
         ]
-        if len(arrs) != len(exps):
-            self._fail(
-                what,
-                f"returned {len(arrs)} arrays; there should be one per input array.",
-                details=[f"expected {len(exps)} arrays"],
-                inputs=inputs,
-            )
         for i, (arr, exp) in enumerate(zip(arrs, exps, strict=True)):
             found = self._mismatch(arr, exp)
             if found is not None:
@@ -278,7 +281,7 @@ class Expect:
             missing = [k for k in keys if k not in got]
             extra = [k for k in got if k not in set(keys)]
             if missing or extra:
-                self._fail(what, messages.key_set(missing, extra))
+                self._fail(what, messages.key_set(missing, extra, self.reveal))
         checked: dict[str, str] = {}
         for key, exp in expected.items():
             if key not in got:
@@ -288,7 +291,10 @@ class Expect:
                 hint = hints.looks_like(hints.mapping_hint(got, key, misconceptions))
                 self._fail(
                     what,
-                    f"entry {key!r} is {messages.quote(value)}, which is not right.",
+                    self._got(
+                        f"entry {key!r} is {messages.quote(value)}, which is not right.",
+                        f"entry {key!r} is not right.",
+                    ),
                     details=[f"expected {exp!r}"],
                     hint=hint or hints.text_hint(value, exp, choices, None),
                 )
@@ -310,7 +316,7 @@ class Expect:
         try:
             return convert(actual, *args)
         except coercion.Rejected as rejected:
-            headline = str(rejected)
+            headline = rejected.public if self.reveal else rejected.hidden
         # Outside the except block: the AssertionError carries no chained Rejected.
         self._fail(what, headline, inputs=inputs)
 

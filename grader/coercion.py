@@ -3,8 +3,10 @@
 Student objects are never trusted: they are only type-checked, then read with base-class
 methods (`int.__index__`, `str.__str__`, `dict.items`, ...), so a subclass cannot lie about its
 value and its `__eq__` is never called. A value that is not of the wanted kind raises
-`Rejected`, whose message is the failure's headline; grader/checks.py prefixes it with the
-case's label and shows it in public and hidden cases alike.
+`Rejected`, which carries the failure's headline twice: `public`, which may echo what the
+student's code returned (a value, a shape, an entry's position), and `hidden`, which does not,
+since in a hidden case that code chose it and could make it encode the hidden inputs.
+grader/checks.py prefixes the one for the case with the case's label.
 
 Policies (the lead documents them for students):
 
@@ -43,7 +45,13 @@ __all__ = [
 
 
 class Rejected(Exception):
-    """A returned value is not of the wanted kind; the message is the failure's headline."""
+    """A returned value is not of the wanted kind: the failure's headline for a public case,
+    and for a hidden one (the same unless the public one echoes the returned value)."""
+
+    def __init__(self, public: str, hidden: str | None = None) -> None:
+        super().__init__(public)
+        self.public = public
+        self.hidden = public if hidden is None else hidden
 
 
 def plain_array(actual: Any) -> np.ndarray:
@@ -67,7 +75,7 @@ def plain_array(actual: Any) -> np.ndarray:
             "numpy array, e.g. np.asarray(result)."
         )
     else:
-        _reject(messages.wrong_type(actual, "a numpy array"))
+        _wrong_type(actual, "a numpy array")
     if arr.dtype.kind not in "biufc":
         _reject(f"returned an array of dtype {arr.dtype} (not numbers); return an array of floats.")
     return arr
@@ -77,15 +85,20 @@ def plain_list(actual: Any, wanted: str) -> list[Any]:
     """A returned list's items (a list subclass cannot lie about them); `wanted` completes
     "it should return ...", e.g. "a list of numpy arrays"."""
     if type(actual) is not list:
-        _reject(messages.wrong_type(actual, wanted))
+        _wrong_type(actual, wanted)
     return list(list.__iter__(actual))
 
 
-def plain_int(actual: Any, entry: str = "") -> int:
-    """An int or numpy integer as a plain int; `entry` names a tuple entry ("entry 2")."""
+def plain_int(actual: Any, entry: str = "", hidden_entry: str = "") -> int:
+    """An int or numpy integer as a plain int; `entry` names a tuple entry ("entry 2"), and
+    `hidden_entry` names it where its position must not be told ("an entry")."""
     subject = f"{entry} is" if entry else "returned"
+    hidden_subject = f"{hidden_entry or entry} is" if entry else "returned"
     if isinstance(actual, (bool, np.bool_)):
-        _reject(f"{subject} a bool ({bool(actual)}); it should be an int.")
+        _reject(
+            f"{subject} a bool ({bool(actual)}); it should be an int.",
+            f"{hidden_subject} a bool; it should be an int.",
+        )
     if isinstance(actual, np.generic) and type(actual).__module__ != "numpy":
         _reject(
             f"{subject} a {type(actual).__name__} (a numpy scalar subclass); return a plain int."
@@ -96,19 +109,20 @@ def plain_int(actual: Any, entry: str = "") -> int:
         return int(np.generic.item(actual))
     if isinstance(actual, (float, np.floating)):
         number = _plain_float_value(actual)
-        _reject(
-            f"{subject} a float ({number!r}); it should be an int. The formula gives a whole "
-            "number: use // for floor division, or int(...)."
+        advice = (
+            "it should be an int. The formula gives a whole number: use // for floor division, "
+            "or int(...)."
         )
-    _reject(messages.wrong_type(actual, "an int", entry))
+        _reject(f"{subject} a float ({number!r}); {advice}", f"{hidden_subject} a float; {advice}")
+    _wrong_type(actual, "an int", entry, hidden_entry)
 
 
 def plain_int_tuple(actual: Any) -> tuple[int, ...]:
     """A returned tuple of ints (or numpy integers) as a tuple of plain ints."""
     if not isinstance(actual, tuple):
-        _reject(messages.wrong_type(actual, "a tuple of ints"))
+        _wrong_type(actual, "a tuple of ints")
     items = list(tuple.__iter__(actual))  # a tuple subclass cannot lie about its items
-    return tuple(plain_int(item, f"entry {i}") for i, item in enumerate(items))
+    return tuple(plain_int(item, f"entry {i}", "an entry") for i, item in enumerate(items))
 
 
 def plain_float(actual: Any) -> float:
@@ -128,25 +142,26 @@ def plain_float(actual: Any) -> float:
     if isinstance(actual, np.ndarray):
         _reject(
             f"returned an array of shape {messages.shape(messages.base_shape(actual))}; "
-            "return a single float, e.g. float(...)."
+            "return a single float, e.g. float(...).",
+            "returned an array; return a single float, e.g. float(...).",
         )
     if isinstance(actual, (complex, np.complexfloating)):
         _reject("returned a complex number; it should be a real float.")
-    _reject(messages.wrong_type(actual, "a float"))
+    _wrong_type(actual, "a float")
 
 
 def plain_str(actual: Any, entry: str = "") -> str:
     """A str (or str subclass, via str.__str__) as a plain str; `entry` names a dict entry."""
     if isinstance(actual, str):
         return str.__str__(actual)
-    _reject(messages.wrong_type(actual, "a str", entry))
+    _wrong_type(actual, "a str", entry)
 
 
 def plain_dict(actual: Any) -> dict[str, Any]:
     """A returned dict with str keys as a plain dict (a dict subclass cannot lie about its
     items); its values are left as they are, for `plain_str` to check one by one."""
     if not isinstance(actual, dict):
-        _reject(messages.wrong_type(actual, "a dict"))
+        _wrong_type(actual, "a dict")
     pairs = list(dict.items(actual))
     bad_keys = [k for k, _ in pairs if type(k) is not str]
     if bad_keys:
@@ -154,8 +169,15 @@ def plain_dict(actual: Any) -> dict[str, Any]:
     return dict(pairs)
 
 
-def _reject(headline: str) -> NoReturn:
-    raise Rejected(headline)
+def _reject(public: str, hidden: str | None = None) -> NoReturn:
+    raise Rejected(public, hidden)
+
+
+def _wrong_type(actual: Any, wanted: str, entry: str = "", hidden_entry: str = "") -> NoReturn:
+    _reject(
+        messages.wrong_type(actual, wanted, entry),
+        messages.wrong_type(actual, wanted, hidden_entry or entry, reveal=False),
+    )
 
 
 def _convert_sequence(actual: list | tuple) -> np.ndarray | None:

@@ -16,14 +16,15 @@ SHOW_ENTRIES = 64  # arrays up to this size are printed in full in public messag
 MAX_TEXT = 60  # characters of a returned string echoed back
 
 
-def wrong_type(actual: Any, wanted: str, entry: str = "") -> str:
-    """Headline for a value of the wrong type; names the type only (never repr of student data)."""
+def wrong_type(actual: Any, wanted: str, entry: str = "", reveal: bool = True) -> str:
+    """Headline for a value of the wrong type; names the type only (never repr of student data),
+    and an array's shape only with `reveal` (public cases: the student's code chose it)."""
     if actual is None and not entry:
         return f"returned None; it should return {wanted}. Did you forget a `return`?"
     if actual is None:
         return f"{entry} is None; it should be {wanted}."
     if isinstance(actual, np.ndarray):
-        what = f"a numpy array of shape {shape(base_shape(actual))}"
+        what = f"a numpy array of shape {shape(base_shape(actual))}" if reveal else "a numpy array"
     else:
         name = type(actual).__name__
         what = f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
@@ -58,14 +59,17 @@ def nonfinite_headline(values: np.ndarray, bad: np.ndarray) -> str:
     )
 
 
-def key_set(missing: Sequence[str], extra: Sequence[str]) -> str:
-    """Headline for a dict with the wrong keys (API names, so safe to show); shows the first
-    five unexpected keys, shortened."""
+def key_set(missing: Sequence[str], extra: Sequence[str], reveal: bool = True) -> str:
+    """Headline for a dict with the wrong keys: the missing ones (API names, so safe to show)
+    and, with `reveal` (public cases: the student's code chose them), the first five
+    unexpected keys, shortened."""
     parts = []
     if missing:
         parts.append("is missing " + ", ".join(map(repr, missing)))
-    if extra:
+    if extra and reveal:
         parts.append("has unexpected keys " + ", ".join(quote(k) for k in extra[:5]))
+    elif extra:
+        parts.append("has unexpected keys")
     return " and ".join(parts) + "."
 
 

@@ -338,17 +338,20 @@ def test_mapping_stub_values_are_none(hidden):
     assert text == "TASK_TYPES: entry 'captioning' is None; it should be a str."
 
 
-def test_mapping_key_set(hidden):
-    text = message(
-        hidden.mapping, {"captioning": "one-to-many", "extra": "x"}, {}, "TASK_TYPES", keys=TYPES
-    )
+def test_mapping_key_set(public, hidden):
+    """Are missing keys (API names) named in every case, and unexpected ones (the student's
+    code chose them) only in public cases?"""
+    got = {"captioning": "one-to-many", "extra": "x"}
+    text = message(hidden.mapping, got, {}, "TASK_TYPES", keys=TYPES)
     assert "is missing 'classification', 'tagging'" in text
+    assert "has unexpected keys." in text and "'extra'" not in text
+    text = message(public.mapping, got, {}, "TASK_TYPES", keys=TYPES)
     assert "has unexpected keys 'extra'" in text
 
 
-def test_mapping_dict_subclass_cannot_lie(hidden):
+def test_mapping_dict_subclass_cannot_lie(public):
     lying = LyingDict(captioning="many-to-one")
-    text = message(hidden.mapping, lying, {"captioning": "one-to-many"}, "TASK_TYPES")
+    text = message(public.mapping, lying, {"captioning": "one-to-many"}, "TASK_TYPES")
     assert "entry 'captioning' is 'many-to-one', which is not right." in text
 
 
@@ -357,9 +360,9 @@ def test_mapping_wrong_value_hints(public, hidden):
     kwargs = {"misconceptions": {"captions were per frame": {"captioning": "many-to-many"}}}
     text = message(hidden.mapping, wrong, TYPES, "TASK_TYPES", **kwargs)
     assert text == (
-        "TASK_TYPES: entry 'captioning' is 'many-to-many', which is not right.\n"
-        "Hint: it looks like captions were per frame."
+        "TASK_TYPES: entry 'captioning' is not right.\nHint: it looks like captions were per frame."
     )
+    assert "is 'many-to-many'" in message(public.mapping, wrong, TYPES, "TASK_TYPES", **kwargs)
     assert "expected 'one-to-many'" in message(public.mapping, wrong, TYPES, "TASK_TYPES")
     text = message(hidden.mapping, dict(TYPES, tagging="M2M"), TYPES, "T", choices=("a", "b"))
     assert "use the module's constants" in text
@@ -373,10 +376,14 @@ def test_array_list_accepts(hidden):
     assert [a.shape for a in got] == [(2,), (3,)]
 
 
-def test_array_list_rejects_tuple_and_wrong_length(hidden):
+def test_array_list_rejects_tuple_and_wrong_length(public, hidden):
     assert "returned a tuple" in message(hidden.array_list, (np.ones(2),), [np.ones(2)], "clip")
     text = message(hidden.array_list, [np.ones(2)], [np.ones(2), np.ones(3)], "clip")
-    assert text == "clip: returned 1 arrays; there should be one per input array."
+    assert text == (
+        "clip: returned the wrong number of arrays; there should be one per input array."
+    )
+    text = message(public.array_list, [np.ones(2)], [np.ones(2), np.ones(3)], "clip")
+    assert text.startswith("clip: returned 1 arrays; there should be one per input array.")
 
 
 def test_array_list_element_failures_name_the_element(hidden):
@@ -408,14 +415,24 @@ def test_expect_repr_and_defaults():
         pytest.param("text", "987654321", "many-to-one", id="text"),
         pytest.param("shape_tuple", (987654321, 54, 96), (54, 54, 96), id="shape-tuple"),
         pytest.param("array", np.zeros((13, 2)), np.zeros((2, 2)), id="array-shape"),
+        pytest.param("integer", 987654321.0, 54, id="integer-as-float"),
+        pytest.param("integer", np.zeros(13), 54, id="integer-as-array"),
+        pytest.param("number", np.zeros((13, 2)), 0.25, id="number-as-array"),
+        pytest.param("text", np.zeros(13), "many-to-one", id="text-as-array"),
+        pytest.param("shape_tuple", (54,) * 13 + (1.0,), (54, 54, 96), id="shape-entry-position"),
+        pytest.param("shape_tuple", (987654321.0, 54, 96), (54, 54, 96), id="shape-entry-float"),
+        pytest.param("shape_tuple", (np.zeros(13), 54, 96), (54, 54, 96), id="shape-entry-array"),
+        pytest.param("array_list", [np.zeros(2)] * 13, [np.zeros(2)], id="array-count"),
+        pytest.param("array_list", [np.zeros(2), np.zeros(13)], [np.zeros(2)] * 2, id="item"),
+        pytest.param("mapping", {"987654321": "x"}, {}, id="mapping-extra-key"),
+        pytest.param("mapping", {"a": "987654321"}, {"a": "b"}, id="mapping-value"),
     ],
 )
 def test_hidden_messages_never_echo_what_the_student_returned(hidden, method, actual, expected):
     """Could a student smuggle hidden inputs out through the echo of their own return value?"""
-    text = message(getattr(hidden, method), actual, expected, "f")
-    assert "987654321" not in text and "0.987" not in text
-    if method == "array":
-        assert "13" not in text
+    keys = {"keys": ("a",)} if method == "mapping" else {}
+    text = message(getattr(hidden, method), actual, expected, "f", **keys)
+    assert "987654321" not in text and "0.987" not in text and "13" not in text
 
 
 @pytest.mark.parametrize(
