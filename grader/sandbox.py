@@ -16,7 +16,8 @@ What is hidden: the worker runs `python -I` with a clean environment (single-thr
     nothing else (see grader/confine.py). Without root it uses an unprivileged user namespace
     for the same view where it can. At every level it holds no capability, cannot gain any
     (NO_NEW_PRIVS), is fenced by Landlock where the kernel has it, and runs under a seccomp
-    filter. Where nothing keeps student code from the references, `require` refuses.
+    filter. Which of these the machine allows is its level (grader/isolation.py); where
+    nothing keeps student code from the references, `require` there refuses.
 What is limited: address space (problems.yaml `memory`, below the cgroup's memory limit), CPU
     time (the budget), file size (so output: a flood is dropped past the cap), open files,
     the number of processes, and with namespaces the workspace's size and inodes.
@@ -33,7 +34,7 @@ On timeout or crash: the whole process tree is killed with SIGKILL (the process 
     died after an earlier reply is replaced without blaming this call. The worker's code
     lives where no sandbox process can write, so a new worker runs only the grader's code.
     `close` kills everything and verifies that no sandbox process is left.
-The level actually reached is reported by `probe()` and recorded in results.json.
+The level actually reached is reported by `isolation.probe()` and recorded in results.json.
 """
 
 from __future__ import annotations
@@ -42,11 +43,9 @@ import contextlib
 import fcntl
 import json
 import os
-import pwd
 import select
 import shutil
 import signal
-import site
 import stat
 import subprocess
 import sys
@@ -57,11 +56,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader import landlock, seccomp, wire
+from grader import wire
+from grader.isolation import Isolation, interpreter_dirs, probe
 from grader.problems import backstop
 
-SANDBOX_USER = "tutorial9-sandbox"
-FALLBACK_UID = 64999  # used when the dedicated user does not exist: unassigned on Debian/Ubuntu
 SLOT_UIDS = 64900  # concurrent sandboxes beyond the first run as 64901, 64902, ...
 MAX_SLOTS = 64
 RUNTIME_FILES = ("worker.py", "runner.py", "wire.py", "confine.py", "landlock.py", "seccomp.py")
@@ -110,120 +108,6 @@ class SandboxBroken(Exception):
     """The worker could not start, before any student code ran: the grader's fault."""
 
 
-LEVELS = {  # level -> what keeps student code in its place (measured: tests/test_hostile.py)
-    "full": "a user of its own, in its own pid, mount, IPC and network namespaces",
-    "user": "a user of its own (root without CAP_SYS_ADMIN, as in Docker and Gradescope)",
-    "namespaces": "an unprivileged user namespace: own pid, mount, IPC and network namespaces",
-    "landlock": "Landlock and seccomp only: the grading user's own uid, no namespaces",
-    "unsafe": "nothing but resource limits: only for code you trust",
-}
-UNSAFE_ADVICE = (
-    "This machine cannot keep student code away from the references, the hidden cases, the "
-    "grader and its results: {why}. Run the grader as root or in a container (as on "
-    "Gradescope), enable unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone"
-    "=1, or on Ubuntu kernel.apparmor_restrict_unprivileged_userns=0), use a kernel with "
-    "Landlock (Linux 5.13+), or pass --unsafe-trust-submissions for code you trust."
-)
-
-
-class SandboxUnavailable(Exception):
-    """No isolation this machine offers is safe; `str()` says why and what to do."""
-
-
-@dataclass(frozen=True)
-class Isolation:
-    """What isolation is available on this machine, as measured by `probe`."""
-
-    level: str  # a key of LEVELS
-    uid: int | None  # the sandbox user, when running as root
-    namespaces: bool  # pid, mount, IPC and network namespaces
-    unshare: tuple[str, ...]  # the unshare command prefix, empty without namespaces
-    notes: tuple[str, ...] = ()
-    landlock: int = 0  # the Landlock ABI applied in the worker; 0 without Landlock
-    seccomp: bool = False  # whether the worker installs grader/seccomp.py's filter
-
-    @property
-    def safe(self) -> bool:
-        """Whether student code is kept from the references, the cases and the grader."""
-        return self.level != "unsafe"
-
-    def describe(self) -> dict[str, Any]:
-        """The record that goes into results.json's extra_data."""
-        return {
-            "level": self.level,
-            "protects": LEVELS.get(self.level, ""),
-            "separate_user": self.uid is not None,
-            "pid_mount_network_namespaces": self.namespaces,
-            "landlock_abi": self.landlock,
-            "seccomp": self.seccomp,
-            "notes": list(self.notes),
-        }
-
-
-_probed: Isolation | None = None
-
-
-def probe() -> Isolation:
-    """Find the strongest isolation this machine allows (measured once per process)."""
-    global _probed
-    if _probed is None:
-        _probed = _probe()
-    return _probed
-
-
-def _probe() -> Isolation:
-    root = os.geteuid() == 0
-    unshare = shutil.which("unshare")
-    base = [unshare, "--pid", "--fork", "--kill-child", "--mount", "--mount-proc", "--net", "--ipc"]
-    fences = {"landlock": landlock.abi(), "seccomp": seccomp.supported()}
-    notes = []
-    if not fences["landlock"]:
-        notes.append("no Landlock on this kernel")
-    if unshare:
-        prefix = tuple(base if root else [unshare, "--user", "--map-root-user", *base[1:]])
-        probe_run = subprocess.run(
-            [*prefix, "true"], stdin=subprocess.DEVNULL, capture_output=True, timeout=10
-        )
-        if probe_run.returncode == 0:
-            if root:
-                return Isolation("full", _sandbox_uid(), True, prefix, tuple(notes), **fences)
-            notes.append("not root: student code runs as the grading user, in a user namespace")
-            return Isolation("namespaces", None, True, prefix, tuple(notes), **fences)
-        why = probe_run.stderr.decode(errors="replace").strip()[:200]
-        notes.append(f"namespaces unavailable: {why}")
-    else:
-        notes.append("namespaces unavailable: no unshare command")
-    if root:
-        hidden = [d for d in _interpreter_dirs() if not _reachable_by_others(Path(d))]
-        if not hidden:
-            return Isolation("user", _sandbox_uid(), False, (), tuple(notes), **fences)
-        notes.append(
-            f"the interpreter's directories are not readable by other users ({hidden[0]}): "
-            "put the virtual environment where every user can read it, as setup.sh does"
-        )
-    elif fences["landlock"] and fences["seccomp"]:
-        notes.append("not root: student code runs as the grading user, fenced by Landlock")
-        return Isolation("landlock", None, False, (), tuple(notes), **fences)
-    return Isolation("unsafe", None, False, (), tuple(notes))
-
-
-def require(isolation: Isolation, trust: bool = False) -> None:
-    """Stop before any student code runs, unless `isolation` is safe or the code is trusted.
-
-    Raises:
-        SandboxUnavailable: with a message naming the options.
-    """
-    if not isolation.safe and not trust:
-        raise SandboxUnavailable(UNSAFE_ADVICE.format(why="; ".join(isolation.notes)))
-
-
-def _sandbox_uid() -> int:
-    try:
-        return pwd.getpwnam(SANDBOX_USER).pw_uid
-    except KeyError:
-        return FALLBACK_UID
-
-
 def _claim_uid(first: int) -> tuple[int, int]:
     """A uid no other sandbox on this machine is using, and the lock that holds it.
 
@@ -243,13 +127,6 @@ def _claim_uid(first: int) -> tuple[int, int]:
             continue
         return (first if slot == 0 else SLOT_UIDS + slot), handle
     raise RuntimeError(f"more than {MAX_SLOTS} sandboxes at once")
-
-
-def _reachable_by_others(directory: Path) -> bool:
-    """Whether any user can list `directory` and pass through every directory above it."""
-    directory = directory.resolve()
-    readable = directory.stat().st_mode & 0o005 == 0o005
-    return readable and all(p.stat().st_mode & 0o001 for p in directory.parents)
 
 
 @dataclass
@@ -311,8 +188,8 @@ class Sandbox:
             "work": str(self._root / "work"),
             "mounts": isolation.namespaces,
             "hide": hidden,
-            "reach": _interpreter_dirs(),
-            "read": _readable([*SYSTEM_DIRS, *_interpreter_dirs()], hidden, isolation)
+            "reach": interpreter_dirs(),
+            "read": _readable([*SYSTEM_DIRS, *interpreter_dirs()], hidden, isolation)
             + self._proc_view(),
             "landlock": isolation.landlock > 0,
             "seccomp": isolation.seccomp,
@@ -682,14 +559,6 @@ def _widen_pipe(fd: int) -> None:
     """Grow a pipe's buffer from 64 KiB, so a megabyte array crosses in few context switches."""
     with contextlib.suppress(OSError):  # over /proc/sys/fs/pipe-max-size without root
         fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
-
-
-def _interpreter_dirs() -> list[str]:
-    """Directories the worker's interpreter and its packages live in."""
-    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
-    paths.add(str(Path(sys.executable).resolve().parent))
-    paths.update(site.getsitepackages())
-    return sorted(p for p in paths if os.path.isdir(p))
 
 
 def memory_ceiling() -> int:
