@@ -123,7 +123,7 @@ def die_with_parent() -> None:
 
 
 def become_subreaper() -> None:
-    """Adopt every orphaned descendant, so that none escapes the kill (see grader/sandbox.py)."""
+    """Adopt every orphaned descendant, so that none escapes the kill (grader/processes.py)."""
     _libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
 
