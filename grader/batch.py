@@ -319,7 +319,7 @@ def run(
     """
     problems = problems or load(DEFAULT_PATH)
     if grade_function is None:
-        from grader.sandbox import probe, require
+        from grader.isolation import probe, require
 
         require(probe(), trust)
     out = Path(out)

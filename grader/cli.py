@@ -105,7 +105,7 @@ def _grade(args: argparse.Namespace, problems: ProblemSet) -> int:
         return 0
     # Imported here so that `stubs` and `notebook` do not pay for numpy and the sandbox.
     from grader.grading import grade
-    from grader.sandbox import SandboxUnavailable
+    from grader.isolation import SandboxUnavailable
 
     try:
         results = grade(args.submission, problems, trust=args.unsafe_trust_submissions)
@@ -227,7 +227,7 @@ def _batch(args: argparse.Namespace, problems: ProblemSet) -> int:
         print(f"error: not a folder of submissions: {args.submissions}", file=sys.stderr)
         return EXIT_USAGE
     from grader import batch, classreport, handscores
-    from grader.sandbox import SandboxUnavailable
+    from grader.isolation import SandboxUnavailable
 
     hand = None
     if args.hand_scores is not None:  # checked before grading: a typo must not cost a run

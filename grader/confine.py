@@ -1,7 +1,7 @@
 """Confinement applied inside the sandbox process before any student code runs.
 
 The worker calls `apply` first thing. When the process starts in fresh mount, pid, IPC and
-network namespaces (made by `unshare`, see grader/sandbox.py) it is still root there, and it
+network namespaces (made by `unshare`, see grader/isolation.py) it is still root there, and it
 builds the whole file system the student's code will see, then moves into it (pivot_root):
 
 - /usr, /bin, /lib*, /sbin and /etc, read-only (the system libraries and configuration);
@@ -123,7 +123,7 @@ def die_with_parent() -> None:
 
 
 def become_subreaper() -> None:
-    """Adopt every orphaned descendant, so that none escapes the kill (see grader/sandbox.py)."""
+    """Adopt every orphaned descendant, so that none escapes the kill (grader/processes.py)."""
     _libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
 

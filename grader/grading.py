@@ -13,8 +13,9 @@ import time
 from pathlib import Path
 
 from grader import statements
+from grader.isolation import probe, require
 from grader.problems import DEFAULT_PATH, ProblemSet, load
-from grader.sandbox import Sandbox, probe, require
+from grader.sandbox import Sandbox
 from grader.scoring import Results, score
 from grader.submission import read_submission
 from grader.template import Template

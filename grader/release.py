@@ -56,7 +56,7 @@ GRADER = ROOT / "grader"
 OWN_CASES = GRADER / "cases"  # the student-side conftest's folder; the tutorial's cases too
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 VENV = "/opt/tutorial9-venv"  # outside /autograder/source, which run_autograder locks to root
-SANDBOX_USER = "tutorial9-sandbox"  # the name grader/sandbox.py looks up
+SANDBOX_USER = "tutorial9-sandbox"  # the name grader/isolation.py looks up
 # Where the student bundle keeps the public cases: grader/check.py and grader/cases/conftest.py
 # look for them there, next to the conftest that gives them their fixtures.
 BUNDLE_CASES = "grader/cases"

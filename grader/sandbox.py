@@ -16,16 +16,17 @@ What is hidden: the worker runs `python -I` with a clean environment (single-thr
     nothing else (see grader/confine.py). Without root it uses an unprivileged user namespace
     for the same view where it can. At every level it holds no capability, cannot gain any
     (NO_NEW_PRIVS), is fenced by Landlock where the kernel has it, and runs under a seccomp
-    filter. Where nothing keeps student code from the references, `require` refuses.
+    filter. Which of these the machine allows is its level (grader/isolation.py); where
+    nothing keeps student code from the references, `require` there refuses.
 What is limited: address space (problems.yaml `memory`, below the cgroup's memory limit), CPU
     time (the budget), file size (so output: a flood is dropped past the cap), open files,
     the number of processes, and with namespaces the workspace's size and inodes.
 How a request is timed: by the CPU time (user + system, reaped children included) that the
     worker's whole process tree uses after acknowledging it, read from /proc by this process
-    (nothing the worker says about time is believed); wall-clock time is only a backstop
-    (grader.problems.backstop) for code that sleeps or blocks. Start-up (interpreter and
-    numpy, before the worker's first frame) is not charged: it has its own deadline,
-    STARTUP_SECONDS.
+    (grader/processes.py; nothing the worker says about time is believed); wall-clock time
+    is only a backstop (grader.problems.backstop) for code that sleeps or blocks. Start-up
+    (interpreter and numpy, before the worker's first frame) is not charged: it has its own
+    deadline, STARTUP_SECONDS.
 On timeout or crash: the whole process tree is killed with SIGKILL (the process group, the
     pid namespace or, without one, every descendant of the guard that adopts orphans, and
     every process of the sandbox user), then a fresh worker is started on the next request.
@@ -33,7 +34,7 @@ On timeout or crash: the whole process tree is killed with SIGKILL (the process 
     died after an earlier reply is replaced without blaming this call. The worker's code
     lives where no sandbox process can write, so a new worker runs only the grader's code.
     `close` kills everything and verifies that no sandbox process is left.
-The level actually reached is reported by `probe()` and recorded in results.json.
+The level actually reached is reported by `isolation.probe()` and recorded in results.json.
 """
 
 from __future__ import annotations
@@ -42,11 +43,9 @@ import contextlib
 import fcntl
 import json
 import os
-import pwd
 import select
 import shutil
 import signal
-import site
 import stat
 import subprocess
 import sys
@@ -57,11 +56,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader import landlock, seccomp, wire
+from grader import processes, wire
+from grader.isolation import Isolation, interpreter_dirs, probe
 from grader.problems import backstop
 
-SANDBOX_USER = "tutorial9-sandbox"
-FALLBACK_UID = 64999  # used when the dedicated user does not exist: unassigned on Debian/Ubuntu
 SLOT_UIDS = 64900  # concurrent sandboxes beyond the first run as 64901, 64902, ...
 MAX_SLOTS = 64
 RUNTIME_FILES = ("worker.py", "runner.py", "wire.py", "confine.py", "landlock.py", "seccomp.py")
@@ -75,6 +73,7 @@ OUTPUT_CAP = 16 * 2**20  # bytes a sandbox process may write to one file
 WORKSPACE_BYTES, WORKSPACE_FILES = 64 * 2**20, 4096  # without namespaces, checked per request
 GRADER_RESERVE = 256 * 2**20  # of a cgroup's memory limit, left to the grader
 MIN_WORKER_MEMORY = 256 * 2**20  # numpy needs about 200 MB of address space
+_CORES = os.cpu_count() or 1
 _HERE = Path(__file__).resolve().parent
 
 
@@ -110,120 +109,6 @@ class SandboxBroken(Exception):
     """The worker could not start, before any student code ran: the grader's fault."""
 
 
-LEVELS = {  # level -> what keeps student code in its place (measured: tests/test_hostile.py)
-    "full": "a user of its own, in its own pid, mount, IPC and network namespaces",
-    "user": "a user of its own (root without CAP_SYS_ADMIN, as in Docker and Gradescope)",
-    "namespaces": "an unprivileged user namespace: own pid, mount, IPC and network namespaces",
-    "landlock": "Landlock and seccomp only: the grading user's own uid, no namespaces",
-    "unsafe": "nothing but resource limits: only for code you trust",
-}
-UNSAFE_ADVICE = (
-    "This machine cannot keep student code away from the references, the hidden cases, the "
-    "grader and its results: {why}. Run the grader as root or in a container (as on "
-    "Gradescope), enable unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone"
-    "=1, or on Ubuntu kernel.apparmor_restrict_unprivileged_userns=0), use a kernel with "
-    "Landlock (Linux 5.13+), or pass --unsafe-trust-submissions for code you trust."
-)
-
-
-class SandboxUnavailable(Exception):
-    """No isolation this machine offers is safe; `str()` says why and what to do."""
-
-
-@dataclass(frozen=True)
-class Isolation:
-    """What isolation is available on this machine, as measured by `probe`."""
-
-    level: str  # a key of LEVELS
-    uid: int | None  # the sandbox user, when running as root
-    namespaces: bool  # pid, mount, IPC and network namespaces
-    unshare: tuple[str, ...]  # the unshare command prefix, empty without namespaces
-    notes: tuple[str, ...] = ()
-    landlock: int = 0  # the Landlock ABI applied in the worker; 0 without Landlock
-    seccomp: bool = False  # whether the worker installs grader/seccomp.py's filter
-
-    @property
-    def safe(self) -> bool:
-        """Whether student code is kept from the references, the cases and the grader."""
-        return self.level != "unsafe"
-
-    def describe(self) -> dict[str, Any]:
-        """The record that goes into results.json's extra_data."""
-        return {
-            "level": self.level,
-            "protects": LEVELS.get(self.level, ""),
-            "separate_user": self.uid is not None,
-            "pid_mount_network_namespaces": self.namespaces,
-            "landlock_abi": self.landlock,
-            "seccomp": self.seccomp,
-            "notes": list(self.notes),
-        }
-
-
-_probed: Isolation | None = None
-
-
-def probe() -> Isolation:
-    """Find the strongest isolation this machine allows (measured once per process)."""
-    global _probed
-    if _probed is None:
-        _probed = _probe()
-    return _probed
-
-
-def _probe() -> Isolation:
-    root = os.geteuid() == 0
-    unshare = shutil.which("unshare")
-    base = [unshare, "--pid", "--fork", "--kill-child", "--mount", "--mount-proc", "--net", "--ipc"]
-    fences = {"landlock": landlock.abi(), "seccomp": seccomp.supported()}
-    notes = []
-    if not fences["landlock"]:
-        notes.append("no Landlock on this kernel")
-    if unshare:
-        prefix = tuple(base if root else [unshare, "--user", "--map-root-user", *base[1:]])
-        probe_run = subprocess.run(
-            [*prefix, "true"], stdin=subprocess.DEVNULL, capture_output=True, timeout=10
-        )
-        if probe_run.returncode == 0:
-            if root:
-                return Isolation("full", _sandbox_uid(), True, prefix, tuple(notes), **fences)
-            notes.append("not root: student code runs as the grading user, in a user namespace")
-            return Isolation("namespaces", None, True, prefix, tuple(notes), **fences)
-        why = probe_run.stderr.decode(errors="replace").strip()[:200]
-        notes.append(f"namespaces unavailable: {why}")
-    else:
-        notes.append("namespaces unavailable: no unshare command")
-    if root:
-        hidden = [d for d in _interpreter_dirs() if not _reachable_by_others(Path(d))]
-        if not hidden:
-            return Isolation("user", _sandbox_uid(), False, (), tuple(notes), **fences)
-        notes.append(
-            f"the interpreter's directories are not readable by other users ({hidden[0]}): "
-            "put the virtual environment where every user can read it, as setup.sh does"
-        )
-    elif fences["landlock"] and fences["seccomp"]:
-        notes.append("not root: student code runs as the grading user, fenced by Landlock")
-        return Isolation("landlock", None, False, (), tuple(notes), **fences)
-    return Isolation("unsafe", None, False, (), tuple(notes))
-
-
-def require(isolation: Isolation, trust: bool = False) -> None:
-    """Stop before any student code runs, unless `isolation` is safe or the code is trusted.
-
-    Raises:
-        SandboxUnavailable: with a message naming the options.
-    """
-    if not isolation.safe and not trust:
-        raise SandboxUnavailable(UNSAFE_ADVICE.format(why="; ".join(isolation.notes)))
-
-
-def _sandbox_uid() -> int:
-    try:
-        return pwd.getpwnam(SANDBOX_USER).pw_uid
-    except KeyError:
-        return FALLBACK_UID
-
-
 def _claim_uid(first: int) -> tuple[int, int]:
     """A uid no other sandbox on this machine is using, and the lock that holds it.
 
@@ -243,13 +128,6 @@ def _claim_uid(first: int) -> tuple[int, int]:
             continue
         return (first if slot == 0 else SLOT_UIDS + slot), handle
     raise RuntimeError(f"more than {MAX_SLOTS} sandboxes at once")
-
-
-def _reachable_by_others(directory: Path) -> bool:
-    """Whether any user can list `directory` and pass through every directory above it."""
-    directory = directory.resolve()
-    readable = directory.stat().st_mode & 0o005 == 0o005
-    return readable and all(p.stat().st_mode & 0o001 for p in directory.parents)
 
 
 @dataclass
@@ -311,8 +189,8 @@ class Sandbox:
             "work": str(self._root / "work"),
             "mounts": isolation.namespaces,
             "hide": hidden,
-            "reach": _interpreter_dirs(),
-            "read": _readable([*SYSTEM_DIRS, *_interpreter_dirs()], hidden, isolation)
+            "reach": interpreter_dirs(),
+            "read": _readable([*SYSTEM_DIRS, *interpreter_dirs()], hidden, isolation)
             + self._proc_view(),
             "landlock": isolation.landlock > 0,
             "seccomp": isolation.seccomp,
@@ -444,14 +322,14 @@ class Sandbox:
         """
         root = self._proc.pid if self._proc is not None else self._guard_pid()
         if scan or not self._tree:
-            ticks, self._tree = _tree_ticks(root)
-            return ticks / _CLOCK_TICKS
+            ticks, self._tree = processes.tree_ticks(root)
+            return ticks / processes.CLOCK_TICKS
         ticks = 0
         for pid, started in self._tree.items():
-            stat = _stat(pid)
-            if stat is not None and stat[1] == started:  # not a reused pid
-                ticks += stat[2]
-        return ticks / _CLOCK_TICKS
+            read = processes.stat(pid)
+            if read is not None and read[1] == started:  # not a reused pid
+                ticks += read[2]
+        return ticks / processes.CLOCK_TICKS
 
     def _acknowledged(self, nonce: str, deadline: float) -> bool:
         """Whether the worker took the request: it echoes the request's nonce before the
@@ -469,8 +347,7 @@ class Sandbox:
     def _alive(self) -> bool:
         if self._proc is not None:
             return self._proc.poll() is None
-        fields = _stat_fields(self._guard_pid())
-        return fields is not None and fields[0] not in (b"Z", b"X")
+        return processes.start_time(self._guard_pid()) is not None  # neither gone nor a zombie
 
     def _wait_ready(self, deadline: float) -> None:
         """Wait for the worker's first frame, sent after confinement, before student code."""
@@ -523,7 +400,7 @@ class Sandbox:
         code = None
         guard = self._proc.pid if self._proc is not None else self._guard_pid()
         if not self.isolation.namespaces:  # no pid namespace: the guard's subtree, first
-            self._seen |= _kill_tree(guard)
+            self._seen |= processes.kill_tree(guard)
         for fd in (self._requests, self._replies):
             os.close(fd)
         with contextlib.suppress(ProcessLookupError):
@@ -557,8 +434,8 @@ class Sandbox:
         """Sandbox processes still alive (should be none after `close`): those of the sandbox
         user, or without one, those ever seen in the worker's process tree."""
         if self.uid is not None:
-            return _processes_of(self.uid)
-        return sorted(pid for pid, started in self._seen if _start_time(pid) == started)
+            return processes.of_user(self.uid)
+        return sorted(pid for pid, started in self._seen if processes.start_time(pid) == started)
 
     def output(self, limit: int = 2000) -> str:
         """The head of what the student's code printed (stdout then stderr)."""
@@ -572,17 +449,8 @@ class Sandbox:
         return "".join(parts)[:limit]
 
     def _kill_sandbox_user(self) -> None:
-        uid = self.uid
-        if uid is None:
-            return
-        for _ in range(100):  # processes may fork while we kill; bounded retries
-            pids = _processes_of(uid)
-            if not pids:
-                return
-            for pid in pids:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-            time.sleep(0.01)
+        if self.uid is not None:
+            processes.kill_user(self.uid)
 
     def _overfull(self) -> bool:
         """Whether the workspace holds more than WORKSPACE_BYTES or WORKSPACE_FILES."""
@@ -654,7 +522,7 @@ class Sandbox:
             limits["NPROC"] = (64, 64)
         elif self.isolation.level != "unsafe":
             # The count is the grading user's: room for this many more processes, no more.
-            room = len(_processes_of(os.getuid())) + SPARE_PROCESSES
+            room = len(processes.of_user(os.getuid())) + SPARE_PROCESSES
             limits["NPROC"] = (room, room)
         return limits
 
@@ -682,14 +550,6 @@ def _widen_pipe(fd: int) -> None:
     """Grow a pipe's buffer from 64 KiB, so a megabyte array crosses in few context switches."""
     with contextlib.suppress(OSError):  # over /proc/sys/fs/pipe-max-size without root
         fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
-
-
-def _interpreter_dirs() -> list[str]:
-    """Directories the worker's interpreter and its packages live in."""
-    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
-    paths.add(str(Path(sys.executable).resolve().parent))
-    paths.update(site.getsitepackages())
-    return sorted(p for p in paths if os.path.isdir(p))
 
 
 def memory_ceiling() -> int:
@@ -768,138 +628,6 @@ def _open_log(path: Path, flags: int = os.O_WRONLY | os.O_APPEND | os.O_CREAT) -
         os.close(fd)
         raise SandboxBroken(f"{path} is not a regular file")
     return fd
-
-
-def _kill_tree(root: int) -> set[tuple[int, int]]:
-    """SIGKILL every live descendant of `root` (not `root`), until none is left.
-
-    `root` is a guard that adopts orphans, so a process that forks while this runs is found
-    on the next round. Returns (pid, start time) of each process killed.
-    """
-    killed: set[tuple[int, int]] = set()
-    for _ in range(200):
-        tree = _descendants(root)
-        if not tree:
-            break
-        for pid, started in tree:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-            killed.add((pid, started))
-        time.sleep(0.001)
-    return killed
-
-
-def _descendants(root: int) -> list[tuple[int, int]]:
-    """Live descendants of `root`, as (pid, start time)."""
-    children: dict[int, list[tuple[int, int]]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        fields = _stat_fields(int(entry))
-        if fields is not None and fields[0] not in (b"Z", b"X"):
-            children.setdefault(int(fields[1]), []).append((int(entry), int(fields[19])))
-    found, todo = [], [root]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child[0])
-    return found
-
-
-def _start_time(pid: int) -> int | None:
-    """When `pid` started (clock ticks after boot), None if it is gone or a zombie."""
-    fields = _stat_fields(pid)
-    if fields is None or fields[0] in (b"Z", b"X"):
-        return None
-    return int(fields[19])
-
-
-def _stat_fields(pid: int) -> list[bytes] | None:
-    """The fields of /proc/<pid>/stat after the command name (state, ppid, ...), None if it is
-    gone. Read with os.open: this runs for every request, on every process of the machine."""
-    try:
-        fd = os.open(f"/proc/{pid}/stat", os.O_RDONLY)
-        try:
-            return os.read(fd, 4096).rsplit(b")", 1)[1].split()
-        finally:
-            os.close(fd)
-    except (OSError, IndexError):
-        return None
-
-
-def _processes_of(uid: int) -> list[int]:
-    """Live processes of `uid` (zombies are dead already and can do nothing)."""
-    pids = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            if os.stat(f"/proc/{entry}").st_uid != uid:
-                continue
-        except OSError:
-            continue
-        fields = _stat_fields(int(entry))
-        if fields is not None and fields[0] not in (b"Z", b"X"):
-            pids.append(int(entry))
-    return pids
-
-
-_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-_CHILDREN_LISTS = os.path.exists(f"/proc/self/task/{os.getpid()}/children")  # CONFIG_PROC_CHILDREN
-_CORES = os.cpu_count() or 1
-
-
-def _stat(pid: int) -> tuple[int, int, int] | None:
-    """(parent pid, start time, CPU ticks used: own and reaped children's) of `pid`."""
-    fields = _stat_fields(pid)
-    if fields is None:
-        return None
-    # After the command: state, ppid (1), ..., utime, stime, cutime, cstime (11-14), ...,
-    # starttime (19). Zombies keep their times until reaped, then their parent has them.
-    return int(fields[1]), int(fields[19]), sum(int(f) for f in fields[11:15])
-
-
-def _tree_ticks(root: int) -> tuple[int, dict[int, int]]:
-    """CPU ticks of `root` and all its live descendants, and those processes' start times.
-
-    Walks the tree down from `root` through each thread's /proc children list; where the
-    kernel has no such lists, scans every process of the machine instead.
-    """
-    if not _CHILDREN_LISTS:
-        return _scanned_tree_ticks(root)
-    tree, ticks, queue = {}, 0, [root]
-    while queue:
-        pid = queue.pop()
-        stat = _stat(pid)
-        if stat is None or pid in tree:
-            continue  # it ended: its parent has its times once it is reaped
-        tree[pid] = stat[1]
-        ticks += stat[2]
-        with contextlib.suppress(OSError):  # it may end while it is read
-            for thread in os.listdir(f"/proc/{pid}/task"):
-                with (
-                    contextlib.suppress(OSError),
-                    open(f"/proc/{pid}/task/{thread}/children", "rb") as children,
-                ):
-                    queue += [int(child) for child in children.read().split()]
-    return ticks, tree
-
-
-def _scanned_tree_ticks(root: int) -> tuple[int, dict[int, int]]:
-    """`_tree_ticks`, from a scan of every process of the machine."""
-    stats = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit() and (stat := _stat(int(entry))) is not None:
-            stats[int(entry)] = stat
-    children: dict[int, list[int]] = {}
-    for pid, (parent, _, _) in stats.items():
-        children.setdefault(parent, []).append(pid)
-    tree, queue = {}, [root] if root in stats else []
-    while queue:
-        pid = queue.pop()
-        tree[pid] = stats[pid][1]
-        queue += children.get(pid, [])
-    return sum(stats[pid][2] for pid in tree), tree
 
 
 def _exit_reason(code: int | None) -> str:

@@ -23,7 +23,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from grader.sandbox import RUNTIME_FILES, Isolation, probe, worker_environment
+from grader.isolation import Isolation, probe
+from grader.sandbox import RUNTIME_FILES, worker_environment
 
 _HERE = Path(__file__).resolve().parent
 

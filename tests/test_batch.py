@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import batch, classreport, sandbox, stubs
+from grader import batch, classreport, isolation, stubs
 from grader.outcomes import TestOutcome
 from grader.problems import DEFAULT_PATH, load
 from grader.scoring import Results, score
@@ -251,7 +251,7 @@ def conv_layer(images, kernels, bias=None, stride=1, padding=0):
 
 @pytest.mark.slow
 @pytest.mark.skipif(
-    not sandbox.probe().safe,
+    not isolation.probe().safe,
     reason="no sandbox level contains a fork bomb and kill(-1) on this machine: the grader "
     "refuses to run student code here (see the README's 'Sandbox levels')",
 )

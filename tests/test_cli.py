@@ -360,11 +360,11 @@ def test_the_table_ends_with_the_submissions_messages() -> None:
 @pytest.fixture
 def unsafe_machine(monkeypatch: pytest.MonkeyPatch) -> None:
     """A machine where no sandbox level is safe (macOS, an old kernel, ...)."""
-    from grader import sandbox
+    from grader import isolation
 
-    unsafe = sandbox.Isolation("unsafe", None, False, (), ("no Landlock on this kernel",))
+    unsafe = isolation.Isolation("unsafe", None, False, (), ("no Landlock on this kernel",))
     monkeypatch.setattr(grading, "probe", lambda: unsafe)
-    monkeypatch.setattr(sandbox, "probe", lambda: unsafe)
+    monkeypatch.setattr(isolation, "probe", lambda: unsafe)
 
 
 @pytest.mark.parametrize("command", ["grade", "batch"])

@@ -42,7 +42,7 @@ import nbformat
 import pytest
 
 import grader
-from grader import gradescope, sandbox
+from grader import gradescope, isolation, sandbox
 from grader.grading import grade
 from grader.problems import DEFAULT_PATH, load
 
@@ -54,7 +54,7 @@ ROOT = Path(grader.__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
 PROBLEMS = load(DEFAULT_PATH)
 GRADED = tuple(p for p in PROBLEMS.problems if p.graded)
-ISOLATION = sandbox.probe()
+ISOLATION = isolation.probe()
 needs_root = pytest.mark.skipif(
     ISOLATION.uid is None,
     reason="needs root: only a separate sandbox user keeps these attacks off the grader's own "

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from grader import release, reports, sandbox, stubs
+from grader import isolation, release, reports, stubs
 from grader.problems import DEFAULT_PATH, load
 from tests import reporter
 
@@ -181,7 +181,7 @@ def test_gradescope_end_to_end(autograder_zip: Path, tmp_path: Path, kind: str) 
     if kind == "grader-crash":
         assert document["score"] == 0 and "did not finish" in document["output"]
         return
-    assert document["extra_data"]["sandbox"]["level"] in sandbox.LEVELS
+    assert document["extra_data"]["sandbox"]["level"] in isolation.LEVELS
     scores = {t["number"]: t["score"] for t in document["tests"]}
     assert document["tests"] and all(isinstance(s, float) for s in scores.values())
     if kind == "correct":

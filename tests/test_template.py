@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from grader import isolation
 from grader import sandbox as S
 from grader.grading import grade
 from grader.template import Template
 
 ROOT = Path(__file__).resolve().parent.parent
-ISOLATION = S.probe()
+ISOLATION = isolation.probe()
 pytestmark = pytest.mark.skipif(
     not Template(ISOLATION).usable, reason="templates need root or no namespaces at all"
 )
