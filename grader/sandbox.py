@@ -153,6 +153,7 @@ class Sandbox:
     template: Any = None  # a grader.template.Template to fork workers from, if usable
     _proc: subprocess.Popen[bytes] | None = None
     _guard: int = 0  # pid of the template-forked guard of the running worker (-1: not told yet)
+    _guard_fd: int = -1  # a pidfd of the guard, when the kernel has them: readable once it ends
     _requests: int = -1
     _replies: int = -1
     _ready: bool = False
@@ -215,7 +216,7 @@ class Sandbox:
         home = "/tmp/sandbox/work" if isolation.namespaces else str(self._root / "work")
         out, err = _open_log(logs / "stdout"), _open_log(logs / "stderr")
         try:
-            if self.template is not None and self.template.usable:
+            if self._forked:
                 config["env"] = worker_environment(home)
                 self.template.spawn(config, [request_read, reply_write, out, err])
                 self._guard = -1  # the guard's pid is read when needed
@@ -234,6 +235,7 @@ class Sandbox:
             for fd in (request_read, reply_write, out, err):
                 os.close(fd)
         os.set_blocking(self._requests, False)
+        os.set_blocking(self._replies, False)  # frames already there are read without a select
         self._ready = False
         self._tree = {}
         self.starts += 1
@@ -339,15 +341,28 @@ class Sandbox:
             raise wire.WireError("the worker acknowledged another request")
         return True
 
+    @property
+    def _forked(self) -> bool:
+        """Whether workers are forked from the template rather than started afresh."""
+        return self.template is not None and self.template.usable
+
     def _guard_pid(self) -> int:
         if self._guard == -1:
             self._guard = self.template.next_pid()
         return self._guard
 
     def _alive(self) -> bool:
+        """Whether the worker's guard runs (asked before every request: one poll of a pidfd)."""
         if self._proc is not None:
             return self._proc.poll() is None
-        return processes.start_time(self._guard_pid()) is not None  # neither gone nor a zombie
+        if self._guard_fd < 0:
+            try:
+                self._guard_fd = os.pidfd_open(self._guard_pid())
+            except ProcessLookupError:
+                return False
+            except (OSError, AttributeError):  # no pidfds here: read /proc
+                return processes.start_time(self._guard_pid()) is not None  # not gone or a zombie
+        return not select.select([self._guard_fd], [], [], 0)[0]
 
     def _wait_ready(self, deadline: float) -> None:
         """Wait for the worker's first frame, sent after confinement, before student code."""
@@ -410,6 +425,9 @@ class Sandbox:
             code = proc.wait()
         else:
             self._guard = 0
+            if self._guard_fd >= 0:
+                os.close(self._guard_fd)
+                self._guard_fd = -1
             for _ in range(2000):  # not our child: wait for the template to reap it
                 if not os.path.exists(f"/proc/{guard}"):
                     break
@@ -492,7 +510,8 @@ class Sandbox:
         return ["/proc"] if self.isolation.namespaces or self.uid is not None else []
 
     def _make_workspace(self) -> Path:
-        """root/runtime (the worker's code), root/logs and root/work (the student's modules).
+        """root/runtime (the worker's code, unless workers are forked from a template, which
+        has its own), root/logs and root/work (the student's modules).
 
         Only root/work is ever writable by student code, and only where it is not copied onto
         a private tmpfs (levels with namespaces): the worker's code and the logs are out of
@@ -500,10 +519,11 @@ class Sandbox:
         """
         root = Path(tempfile.mkdtemp(prefix="tutorial9-sandbox-"))
         root.chmod(0o711)
-        (root / "runtime").mkdir(mode=0o755)
-        for name in RUNTIME_FILES:
-            shutil.copyfile(_HERE / name, root / "runtime" / name)
-            (root / "runtime" / name).chmod(0o644)
+        if not self._forked:
+            (root / "runtime").mkdir(mode=0o755)
+            for name in RUNTIME_FILES:
+                shutil.copyfile(_HERE / name, root / "runtime" / name)
+                (root / "runtime" / name).chmod(0o644)
         (root / "logs").mkdir(mode=0o700)
         self._root = root
         self._refill()

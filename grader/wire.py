@@ -99,18 +99,30 @@ def read_frame(fd: int, deadline: float | None = None) -> bytes:
 
 
 def _read_exact(fd: int, size: int, deadline: float | None) -> bytes:
+    """`size` bytes from `fd`, waiting (select, up to `deadline`) only when nothing is there:
+    a non-blocking `fd` is best (a blocking one is waited on before each read)."""
+    blocking = os.get_blocking(fd)
     chunks = []
     while size:
-        if deadline is not None:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([fd], [], [], left)[0]:
-                raise TimeoutError
-        chunk = os.read(fd, min(size, 1 << 20))
+        if blocking and deadline is not None:
+            _wait(fd, deadline)
+        try:
+            chunk = os.read(fd, min(size, 1 << 20))
+        except BlockingIOError:
+            _wait(fd, deadline)
+            continue
         if not chunk:
             raise EOFError
         chunks.append(chunk)
         size -= len(chunk)
     return b"".join(chunks)
+
+
+def _wait(fd: int, deadline: float | None) -> None:
+    """Until `fd` is readable; TimeoutError once `deadline` passes."""
+    left = None if deadline is None else deadline - time.monotonic()
+    if (left is not None and left <= 0) or not select.select([fd], [], [], left)[0]:
+        raise TimeoutError
 
 
 def write_frame(fd: int, frame: bytes) -> None:

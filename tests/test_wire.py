@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import struct
+import threading
 import time
 
 import numpy as np
@@ -199,3 +200,28 @@ def test_large_honest_lists_still_decode() -> None:
     """Does a student's .tolist() of a big result still arrive (lists are accepted)?"""
     value = np.arange(2 * 54 * 54 * 96, dtype=float).reshape(2, 54, 54, 96).tolist()
     assert roundtrip(value) == value
+
+
+@pytest.mark.parametrize("blocking", [True, False], ids=["blocking", "non-blocking"])
+def test_frames_are_read_whole_from_either_kind_of_pipe(blocking: bool) -> None:
+    """Is a frame read whole as its pieces come, from a blocking or a non-blocking pipe, and
+    does an empty pipe time out at the deadline?"""
+    read, write = os.pipe()
+    os.set_blocking(read, blocking)
+    with pytest.raises(TimeoutError):
+        wire.read_frame(read, deadline=time.monotonic() + 0.05)
+    frame = wire.encode({"ok": True}, {"value": np.arange(5.0)})
+    pieces = [frame[:5], frame[5:20], frame[20:]]
+
+    def send() -> None:
+        for piece in pieces:
+            time.sleep(0.01)
+            os.write(write, piece)
+
+    sender = threading.Thread(target=send)
+    sender.start()
+    reply = wire.decode(wire.read_frame(read, deadline=time.monotonic() + 30), ("value",))
+    sender.join()
+    np.testing.assert_array_equal(reply["value"], np.arange(5.0))
+    os.close(read)
+    os.close(write)
