@@ -1,4 +1,5 @@
-"""Isolation levels: what keeps student code in its place on this machine, and the probe.
+"""Isolation levels: what keeps student code in its place on this machine, the probe, and
+what a worker at a level sees (`confinement`, which grader/confine.py builds).
 
 Levels, strongest first (LEVELS says the same in one line each; measured against attacks by
 tests/test_hostile.py):
@@ -41,6 +42,7 @@ from grader import landlock, seccomp
 
 SANDBOX_USER = "tutorial9-sandbox"
 FALLBACK_UID = 64999  # used when the dedicated user does not exist: unassigned on Debian/Ubuntu
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
 
 LEVELS = {  # level -> what keeps student code in its place (measured: tests/test_hostile.py)
     "full": "a user of its own, in its own pid, mount, IPC and network namespaces",
@@ -155,6 +157,59 @@ def interpreter_dirs() -> list[str]:
     paths.add(str(Path(sys.executable).resolve().parent))
     paths.update(site.getsitepackages())
     return sorted(p for p in paths if os.path.isdir(p))
+
+
+def confinement(
+    isolation: Isolation, work: str, hide: tuple[str, ...], uid: int | None
+) -> dict[str, Any]:
+    """What grader/confine.py makes of a worker at this level (its "confine" config, less the
+    rlimits of grader/resources.py): `work` its working directory, `hide` the directories it
+    must not see, `uid` the user it runs as (None: the grader's own)."""
+    hidden = [str(Path(p).resolve()) for p in hide]
+    # /proc, where what it shows is the sandbox's own (a pid namespace) or guarded by
+    # permissions (a user of its own); never where the worker shares the grader's uid.
+    proc = ["/proc"] if isolation.namespaces or uid is not None else []
+    return {
+        "work": work,
+        "mounts": isolation.namespaces,
+        "hide": hidden,
+        "reach": interpreter_dirs(),
+        "read": readable([*SYSTEM_DIRS, *interpreter_dirs()], hidden, isolation) + proc,
+        "landlock": isolation.landlock > 0,
+        "seccomp": isolation.seccomp,
+        "uid": uid,
+        "gid": uid,
+    }
+
+
+def readable(paths: list[str], hidden: list[str], isolation: Isolation) -> list[str]:
+    """What Landlock lets the worker read: `paths`, less every hidden directory inside them.
+
+    Landlock only ever grants, so a folder that holds a hidden one (site-packages with the
+    grader installed in it) is granted entry by entry, around the hidden one.
+    """
+    if not isolation.landlock:
+        return []
+    found: list[str] = []
+    for path in dict.fromkeys(os.path.realpath(p) for p in paths):
+        if os.path.isdir(path):
+            found += _around(path, hidden)
+    return found
+
+
+def _around(path: str, hidden: list[str]) -> list[str]:
+    if path in hidden:
+        return []
+    inner = [h for h in hidden if h.startswith(path.rstrip("/") + "/")]
+    if not inner:
+        return [path]
+    found: list[str] = []
+    with os.scandir(path) as entries:
+        for entry in entries:
+            if entry.is_symlink():
+                continue  # a link is followed to its target, which is granted or not itself
+            found += _around(entry.path, inner) if entry.is_dir() else [entry.path]
+    return found
 
 
 def _sandbox_uid() -> int:

@@ -20,7 +20,8 @@ What is hidden: the worker runs `python -I` with a clean environment (single-thr
     nothing keeps student code from the references, `require` there refuses.
 What is limited: address space (problems.yaml `memory`, below the cgroup's memory limit), CPU
     time (the budget), file size (so output: a flood is dropped past the cap), open files,
-    the number of processes, and with namespaces the workspace's size and inodes.
+    the number of processes (grader/resources.py), and the workspace's size and inodes
+    (grader/workspace.py: a tmpfs with namespaces, else a check before every request).
 How a request is timed: by the CPU time (user + system, reaped children included) that the
     worker's whole process tree uses after acknowledging it, read from /proc by this process
     (grader/processes.py; nothing the worker says about time is believed); wall-clock time
@@ -32,8 +33,9 @@ On timeout or crash: the whole process tree is killed with SIGKILL (the process 
     every process of the sandbox user), then a fresh worker is started on the next request.
     Each request is acknowledged with its nonce before student code runs, so a worker that
     died after an earlier reply is replaced without blaming this call. The worker's code
-    lives where no sandbox process can write, so a new worker runs only the grader's code.
-    `close` kills everything and verifies that no sandbox process is left.
+    lives where no sandbox process can write (grader/workspace.py), so a new worker runs
+    only the grader's code. `close` kills everything and verifies that no sandbox process
+    is left.
 The level actually reached is reported by `isolation.probe()` and recorded in results.json.
 """
 
@@ -44,9 +46,7 @@ import fcntl
 import json
 import os
 import select
-import shutil
 import signal
-import stat
 import subprocess
 import sys
 import tempfile
@@ -57,24 +57,18 @@ from pathlib import Path
 from typing import Any
 
 from grader import processes, wire
-from grader.isolation import Isolation, interpreter_dirs, probe
+from grader.isolation import Isolation, confinement, probe
 from grader.problems import backstop
+from grader.resources import rlimits, worker_environment
+from grader.workspace import NotAFile, Workspace
 
 SLOT_UIDS = 64900  # concurrent sandboxes beyond the first run as 64901, 64902, ...
 MAX_SLOTS = 64
-RUNTIME_FILES = ("worker.py", "runner.py", "wire.py", "confine.py", "landlock.py", "seccomp.py")
-SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
-SPARE_PROCESSES = 128  # processes a sandbox without a user of its own may add to the user's
 STARTUP_SECONDS = 60.0  # wall-clock seconds for a worker to start: beyond it, a grader fault
 ENDED_GRACE = 0.5  # seconds for a worker's guard to report the exit status of a worker that ended
 POLL_FLOOR = 0.05  # seconds: the shortest wait between two CPU-time readings of a request
 PIPE_BYTES = 4 * 2**20  # buffer of each request and reply pipe
-OUTPUT_CAP = 16 * 2**20  # bytes a sandbox process may write to one file
-WORKSPACE_BYTES, WORKSPACE_FILES = 64 * 2**20, 4096  # without namespaces, checked per request
-GRADER_RESERVE = 256 * 2**20  # of a cgroup's memory limit, left to the grader
-MIN_WORKER_MEMORY = 256 * 2**20  # numpy needs about 200 MB of address space
 _CORES = os.cpu_count() or 1
-_HERE = Path(__file__).resolve().parent
 
 
 class SandboxError(Exception):
@@ -149,7 +143,7 @@ class Sandbox:
     hide: tuple[str, ...] = ()
     programs: Mapping[str, bytes] = field(default_factory=dict)
     isolation: Isolation = field(default_factory=probe)
-    _root: Path | None = None
+    _workspace: Workspace | None = None
     template: Any = None  # a grader.template.Template to fork workers from, if usable
     _proc: subprocess.Popen[bytes] | None = None
     _guard: int = 0  # pid of the template-forked guard of the running worker (-1: not told yet)
@@ -169,36 +163,26 @@ class Sandbox:
         A worker that died between requests (it replied, then exited) is replaced here, so
         its death is not blamed on the next function called.
         """
-        if self._root is not None and not self.isolation.namespaces and self._overfull():
+        workspace = self._workspace
+        if workspace is not None and not self.isolation.namespaces and workspace.overfull():
             self.kill()  # no tmpfs bounds the workspace here: checked before every request
-            self._refill()
+            workspace.refill()
         if self._proc is not None or self._guard:
             if self._alive():
                 return
             self.kill()
-        if self._root is None:
+        if workspace is None:
             if self.isolation.uid is not None:
                 self.uid, self._slot = _claim_uid(self.isolation.uid)
-            self._root = self._make_workspace()
+            workspace = Workspace.make(self.sources, self.programs, self.uid, not self._forked)
+            self._workspace = workspace
         request_read, self._requests = os.pipe()
         self._replies, reply_write = os.pipe()
         for fd in (self._requests, self._replies):
             _widen_pipe(fd)
         isolation = self.isolation
-        hidden = [str(Path(p).resolve()) for p in self.hide]
-        confine = {
-            "work": str(self._root / "work"),
-            "mounts": isolation.namespaces,
-            "hide": hidden,
-            "reach": interpreter_dirs(),
-            "read": _readable([*SYSTEM_DIRS, *interpreter_dirs()], hidden, isolation)
-            + self._proc_view(),
-            "landlock": isolation.landlock > 0,
-            "seccomp": isolation.seccomp,
-            "uid": self.uid,
-            "gid": self.uid,
-            "rlimits": self._rlimits(),
-        }
+        confine = confinement(isolation, str(workspace.work), self.hide, self.uid)
+        confine["rlimits"] = rlimits(self.memory, self.cpu_seconds, self.uid, isolation.level)
         config = {"requests": request_read, "replies": reply_write, "confine": confine}
         # Without a pid namespace a guard adopts (PR_SET_CHILD_SUBREAPER) and kills everything
         # the worker starts; with one, its first process does.
@@ -208,13 +192,15 @@ class Sandbox:
             sys.executable,
             "-I",
             "-u",  # unbuffered: prints reach the log even if the worker is killed
-            str(self._root / "runtime" / "worker.py"),
+            str(workspace.worker),
             *mode,
             json.dumps(config),
         ]
-        logs = self._root / "logs"
-        home = "/tmp/sandbox/work" if isolation.namespaces else str(self._root / "work")
-        out, err = _open_log(logs / "stdout"), _open_log(logs / "stderr")
+        home = "/tmp/sandbox/work" if isolation.namespaces else str(workspace.work)
+        try:
+            out, err = workspace.open_logs()
+        except NotAFile as exc:
+            raise SandboxBroken(str(exc)) from None
         try:
             if self._forked:
                 config["env"] = worker_environment(home)
@@ -227,7 +213,7 @@ class Sandbox:
                     stdout=out,
                     stderr=err,
                     pass_fds=(request_read, reply_write),
-                    cwd=self._root / "work",
+                    cwd=workspace.work,
                     env=worker_environment(home),
                     start_new_session=True,
                 )
@@ -441,9 +427,9 @@ class Sandbox:
             self.kill()  # which sweeps the sandbox user's processes too
         else:
             self._kill_sandbox_user()
-        if self._root is not None:
-            shutil.rmtree(self._root, ignore_errors=True)  # never follows a link
-            self._root = None
+        if self._workspace is not None:
+            self._workspace.remove()
+            self._workspace = None
         if self._slot >= 0:
             os.close(self._slot)  # releases the uid for the next sandbox
             self._slot = -1
@@ -457,197 +443,22 @@ class Sandbox:
 
     def output(self, limit: int = 2000) -> str:
         """The head of what the student's code printed (stdout then stderr)."""
-        if self._root is None:
+        if self._workspace is None:
             return ""
-        parts = []
-        for name in ("stdout", "stderr"):
-            fd = _open_log(self._root / "logs" / name, os.O_RDONLY)
-            with os.fdopen(fd, "rb") as handle:
-                parts.append(handle.read(limit).decode("utf-8", errors="replace"))
-        return "".join(parts)[:limit]
+        try:
+            return self._workspace.output(limit)
+        except NotAFile as exc:
+            raise SandboxBroken(str(exc)) from None
 
     def _kill_sandbox_user(self) -> None:
         if self.uid is not None:
             processes.kill_user(self.uid)
-
-    def _overfull(self) -> bool:
-        """Whether the workspace holds more than WORKSPACE_BYTES or WORKSPACE_FILES."""
-        size = files = 0
-        todo = [str(self._root / "work")]
-        while todo:
-            try:
-                entries = list(os.scandir(todo.pop()))
-            except OSError:
-                continue
-            for entry in entries:
-                files += 1
-                with contextlib.suppress(OSError):
-                    if entry.is_dir(follow_symlinks=False):
-                        todo.append(entry.path)
-                    else:
-                        size += entry.stat(follow_symlinks=False).st_blocks * 512
-                if files > WORKSPACE_FILES or size > WORKSPACE_BYTES:
-                    return True
-        return False
-
-    def _refill(self) -> None:
-        """The workspace as it was before any student code ran."""
-        assert self._root is not None
-        work = self._root / "work"
-        shutil.rmtree(work, ignore_errors=True)  # never follows a link
-        work.mkdir(mode=0o700)
-        for module, code in self.sources.items():
-            (work / f"{module}.py").write_bytes(code)
-        for module, program in self.programs.items():
-            (work / f"{module}.program.json").write_bytes(program)
-        if self.uid is not None:
-            for path in [work, *work.iterdir()]:
-                os.chown(path, self.uid, self.uid)
-
-    def _proc_view(self) -> list[str]:
-        """/proc, where what it shows is the sandbox's own (a pid namespace) or guarded by
-        permissions (a user of its own); never where the worker shares the grader's uid."""
-        return ["/proc"] if self.isolation.namespaces or self.uid is not None else []
-
-    def _make_workspace(self) -> Path:
-        """root/runtime (the worker's code, unless workers are forked from a template, which
-        has its own), root/logs and root/work (the student's modules).
-
-        Only root/work is ever writable by student code, and only where it is not copied onto
-        a private tmpfs (levels with namespaces): the worker's code and the logs are out of
-        its reach, so a restarted worker never runs a file an earlier one could change.
-        """
-        root = Path(tempfile.mkdtemp(prefix="tutorial9-sandbox-"))
-        root.chmod(0o711)
-        if not self._forked:
-            (root / "runtime").mkdir(mode=0o755)
-            for name in RUNTIME_FILES:
-                shutil.copyfile(_HERE / name, root / "runtime" / name)
-                (root / "runtime" / name).chmod(0o644)
-        (root / "logs").mkdir(mode=0o700)
-        self._root = root
-        self._refill()
-        return root
-
-    def _rlimits(self) -> dict[str, tuple[int, int]]:
-        memory = min(self.memory, memory_ceiling())
-        limits = {
-            "AS": (memory, memory),
-            "CPU": (self.cpu_seconds, self.cpu_seconds + 5),
-            "FSIZE": (OUTPUT_CAP, OUTPUT_CAP),
-            "NOFILE": (256, 256),
-            "CORE": (0, 0),
-        }
-        if self.uid is not None:  # root is exempt, and other users' counts differ
-            limits["NPROC"] = (64, 64)
-        elif self.isolation.level != "unsafe":
-            # The count is the grading user's: room for this many more processes, no more.
-            room = len(processes.of_user(os.getuid())) + SPARE_PROCESSES
-            limits["NPROC"] = (room, room)
-        return limits
-
-
-def worker_environment(home: str) -> dict[str, str]:
-    """The whole environment of a worker: nothing of the grader's own leaks in."""
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": home,
-        "TMPDIR": home,
-        "LANG": "C.UTF-8",
-        "MPLBACKEND": "Agg",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONHASHSEED": "0",
-    }
-    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        env[name] = "1"
-    for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # machine workarounds
-        if name in os.environ:
-            env[name] = os.environ[name]
-    return env
 
 
 def _widen_pipe(fd: int) -> None:
     """Grow a pipe's buffer from 64 KiB, so a megabyte array crosses in few context switches."""
     with contextlib.suppress(OSError):  # over /proc/sys/fs/pipe-max-size without root
         fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
-
-
-def memory_ceiling() -> int:
-    """The most address space a worker may have: the memory limit of the cgroup the grader
-    runs in (Gradescope's container: 768 MB), less room for the grader itself."""
-    limit = _cgroup_memory_limit()
-    if limit is None:
-        return 1 << 62
-    return max(limit - GRADER_RESERVE, MIN_WORKER_MEMORY)
-
-
-def _cgroup_memory_limit(
-    own: Path = Path("/proc/self/cgroup"), mounted: Path = Path("/sys/fs/cgroup")
-) -> int | None:
-    """The smallest memory limit on the way from this process's cgroup up to the root."""
-    try:
-        lines = own.read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return None
-    files = []
-    for line in lines:
-        _, controllers, path = line.split(":", 2)
-        if controllers == "":  # cgroup v2
-            base, name = mounted, "memory.max"
-        elif "memory" in controllers.split(","):
-            base, name = mounted / "memory", "memory.limit_in_bytes"
-        else:
-            continue
-        folder = base / path.lstrip("/")
-        files += [d / name for d in (folder, *folder.parents) if d == base or base in d.parents]
-    limits = []
-    for file in files:
-        try:
-            text = file.read_text(encoding="ascii").strip()
-        except OSError:
-            continue
-        if text.isdigit() and int(text) < 1 << 60:  # "max", or v1's "no limit" 2**63 - 4096
-            limits.append(int(text))
-    return min(limits, default=None)
-
-
-def _readable(paths: list[str], hidden: list[str], isolation: Isolation) -> list[str]:
-    """What Landlock lets the worker read: `paths`, less every hidden directory inside them.
-
-    Landlock only ever grants, so a folder that holds a hidden one (site-packages with the
-    grader installed in it) is granted entry by entry, around the hidden one.
-    """
-    if not isolation.landlock:
-        return []
-    found: list[str] = []
-    for path in dict.fromkeys(os.path.realpath(p) for p in paths):
-        if os.path.isdir(path):
-            found += _around(path, hidden)
-    return found
-
-
-def _around(path: str, hidden: list[str]) -> list[str]:
-    if path in hidden:
-        return []
-    inner = [h for h in hidden if h.startswith(path.rstrip("/") + "/")]
-    if not inner:
-        return [path]
-    found: list[str] = []
-    with os.scandir(path) as entries:
-        for entry in entries:
-            if entry.is_symlink():
-                continue  # a link is followed to its target, which is granted or not itself
-            found += _around(entry.path, inner) if entry.is_dir() else [entry.path]
-    return found
-
-
-def _open_log(path: Path, flags: int = os.O_WRONLY | os.O_APPEND | os.O_CREAT) -> int:
-    """A log file, opened without following a link or blocking on a FIFO: a regular file."""
-    fd = os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, 0o600)
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise SandboxBroken(f"{path} is not a regular file")
-    return fd
 
 
 def _exit_reason(code: int | None) -> str:

@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from grader.isolation import Isolation, probe
-from grader.sandbox import RUNTIME_FILES, worker_environment
+from grader.resources import worker_environment
+from grader.workspace import RUNTIME_FILES
 
 _HERE = Path(__file__).resolve().parent
 

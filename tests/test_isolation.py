@@ -1,4 +1,5 @@
-"""grader/isolation.py: which level the probe picks, and the refusal where none is safe."""
+"""grader/isolation.py: which level the probe picks, the refusal where none is safe, and what
+a worker at a level may read."""
 
 from __future__ import annotations
 
@@ -79,3 +80,21 @@ def test_no_safe_level_is_refused_with_the_options() -> None:
         assert option in str(refused.value)
     isolation.require(unsafe, trust=True)
     isolation.require(ISOLATION) if ISOLATION.safe else None
+
+
+def test_folders_holding_a_hidden_one_are_granted_around_it(tmp_path: Path) -> None:
+    """Does Landlock's read list leave out a hidden folder inside a granted one (the grader
+    installed in site-packages), and keep a venv inside a hidden project?"""
+    site = tmp_path / "site-packages"
+    for name in ("numpy", "grader", "solutions"):
+        (site / name).mkdir(parents=True)
+    (site / "six.py").write_text("")
+    (site / "link").symlink_to(site / "grader")
+    hidden = [str(site / "grader"), str(site / "solutions")]
+    fenced = isolation.Isolation("landlock", None, False, (), landlock=1, seccomp=True)
+    assert sorted(isolation.readable([str(site)], hidden, fenced)) == [
+        str(site / "numpy"), str(site / "six.py")]  # fmt: skip
+    project = tmp_path / "project"
+    (project / ".venv").mkdir(parents=True)
+    assert isolation.readable([str(project / ".venv")], [str(project)], fenced) == [
+        str(project / ".venv")]  # fmt: skip
