@@ -411,13 +411,15 @@ class Sandbox:
             code = proc.wait()
         else:
             self._guard = 0
-            if self._guard_fd >= 0:
+            if self._guard_fd >= 0:  # not our child: wait until it has ended (2 s at most)
+                select.select([self._guard_fd], [], [], 2.0)
                 os.close(self._guard_fd)
                 self._guard_fd = -1
-            for _ in range(2000):  # not our child: wait for the template to reap it
-                if not os.path.exists(f"/proc/{guard}"):
-                    break
-                time.sleep(0.001)
+            else:
+                for _ in range(2000):  # no pidfd: wait for the template to reap it
+                    if not os.path.exists(f"/proc/{guard}"):
+                        break
+                    time.sleep(0.001)
         self._kill_sandbox_user()
         return code
 
