@@ -101,15 +101,21 @@ def test_the_sets_references_score_full_marks_and_its_stubs_zero(tmp_path: Path)
     assert stubbed.score == 0 and stubbed.max_score == 6 and stubbed.grader_errors == ()
 
 
+def _with_layer_norm(tmp_path: Path, body: str) -> Path:
+    """The set's references, with norms.py replaced by a layer_norm of this body."""
+    folder = tmp_path / "student"
+    shutil.copytree(SET.solutions_dir, folder)
+    header = "import numpy as np\n\n\ndef layer_norm(x, eps=1e-5):\n"
+    (folder / "norms.py").write_text(header + body)
+    return folder
+
+
 @pytest.mark.slow
 def test_the_sets_misconception_hint_reaches_the_student(tmp_path: Path) -> None:
     """Does a layer_norm over the whole array lose problem ln only, with the set's own hint?"""
-    folder = tmp_path / "student"
-    shutil.copytree(SET.solutions_dir, folder)
-    (folder / "norms.py").write_text(
-        "import numpy as np\n\n\ndef layer_norm(x, eps=1e-5):\n"
-        "    x = np.asarray(x, dtype=float)\n"
-        "    return (x - x.mean()) / np.sqrt(x.var() + eps)\n"
+    folder = _with_layer_norm(
+        tmp_path,
+        "    x = np.asarray(x, dtype=float)\n    return (x - x.mean()) / np.sqrt(x.var() + eps)\n",
     )
     results = grade(folder, SET)
     scores = {p.problem.id: p.score for p in results.problems}
@@ -301,13 +307,11 @@ def test_the_sets_gradescope_zip_grades_end_to_end(
 @pytest.mark.slow
 def test_contract_messages_name_the_sets_own_parameters(tmp_path: Path) -> None:
     """Does an in-place layer_norm get a message naming `x`, from the set's references?"""
-    folder = tmp_path / "student"
-    shutil.copytree(SET.solutions_dir, folder)
-    (folder / "norms.py").write_text(
-        "import numpy as np\n\n\ndef layer_norm(x, eps=1e-5):\n"
+    folder = _with_layer_norm(
+        tmp_path,
         "    x -= x.mean(axis=-1, keepdims=True)\n"
         "    x /= np.sqrt((x * x).mean(axis=-1, keepdims=True) + eps)\n"
-        "    return x\n"
+        "    return x\n",
     )
     results = grade(folder, SET)
     messages = [
