@@ -11,7 +11,7 @@ everywhere, the untouched stubs, and a few with files missing.
 Runs the real command line, `python -m grader batch <folder> --out <tmp> --jobs J` (default
 J: the CPU count), in a fresh interpreter and times it whole: start-up, the warm-up, the forked
 workers, the report. Then the in-process floor of the same work, also in a fresh interpreter
-with J forked workers: the same intake, the same cases run the same way (grader/plugin.py
+with J forked workers: the same intake, the same cases run the same way (grader/grading/plugin.py
 `run_case`) against the same code imported into the process itself, no sandbox. The score of
 each reference copy must be full marks, and in the mix each correct style's must be and no
 other's, or the figure means nothing and the run fails.
@@ -171,7 +171,8 @@ def floor(folder: Path, jobs: int) -> None:
     """Grade `folder` in-process in `jobs` forked workers; print {submission: total} as JSON."""
     import multiprocessing
 
-    from grader import batch, plugin
+    from grader.grading import plugin
+    from grader.instructor import batch
 
     problems = load(DEFAULT_PATH)
     entries, _ = batch.discover(folder)
@@ -185,10 +186,10 @@ def floor(folder: Path, jobs: int) -> None:
 
 def _grade_in_process(path: Path, problems: object) -> float:
     """The submission's total, its cases run against its code imported into this process."""
-    from grader import plugin
-    from grader.proxy import Unavailable
-    from grader.scoring import score
-    from grader.submission import read_submission
+    from grader.grading import plugin
+    from grader.grading.session import Unavailable
+    from grader.intake.submission import read_submission
+    from grader.results.scoring import score
 
     intake = read_submission(Path(path), MODULES)
     modules = {}

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from grader import sandbox  # noqa: E402  (after the path is set)
-from grader.grading import grade  # noqa: E402
+from grader.grading.pipeline import grade  # noqa: E402
 
 LOOPS = ROOT / "tests" / "corpus" / "loops"
 

@@ -1,6 +1,6 @@
 """CS2109s Tutorial 9 grader: sandboxed grading of the exercises, Gradescope results.
 
-The library entry point is `grader.grade(submission) -> Results` (grader/grading.py). It is
+The library entry point is `grader.grade(submission) -> Results` (grader/grading/pipeline.py). It is
 resolved on first use so that `import grader` stays cheap for the commands that do not grade.
 """
 
@@ -13,7 +13,7 @@ __all__ = ["grade"]
 
 def __getattr__(name: str) -> Any:
     if name == "grade":
-        from grader.grading import grade
+        from grader.grading.pipeline import grade
 
         return grade
     raise AttributeError(f"module 'grader' has no attribute {name!r}")

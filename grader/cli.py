@@ -25,9 +25,9 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from grader import gradescope, reports
 from grader.problems import DEFAULT_PATH, ProblemsError, ProblemSet, load
-from grader.scoring import Results
+from grader.results import formats, gradescope
+from grader.results.scoring import Results
 
 DEFAULT_OUTPUTS = {
     "gradescope": Path("results.json"),
@@ -66,9 +66,9 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             _write_fault(args.outputs, f"problems file: {exc}", None)
         return EXIT_USAGE
     if args.command == "check":
-        from grader import check
+        from grader.selfcheck import command as selfcheck
 
-        return check.command(args)
+        return selfcheck.command(args)
     if args.command in ("stubs", "notebook"):
         return _generate(args.command, problems)
     if args.command in ("build-gradescope", "build-student"):
@@ -82,7 +82,7 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 def _generate(command: str, problems: ProblemSet) -> int:
     # Imported here: nbformat alone costs grading 0.1 s of start-up.
-    from grader import notebook, stubs
+    from grader.authoring import notebook, stubs
 
     if command == "stubs":
         written = stubs.write_all(problems)
@@ -104,8 +104,8 @@ def _grade(args: argparse.Namespace, problems: ProblemSet) -> int:
     if args.submission_limit is not None and _kept_previous(args, outputs):
         return 0
     # Imported here so that `stubs` and `notebook` do not pay for numpy and the sandbox.
-    from grader.grading import grade
-    from grader.isolation import SandboxUnavailable
+    from grader.grading.pipeline import grade
+    from grader.sandbox.isolation import SandboxUnavailable
 
     try:
         results = grade(args.submission, problems, trust=args.unsafe_trust_submissions)
@@ -121,7 +121,7 @@ def _grade(args: argparse.Namespace, problems: ProblemSet) -> int:
         if fmt == "gradescope":
             gradescope.write(gradescope.render(results), path)
         else:
-            reports.write(reports.render(fmt, results), path)
+            formats.write(formats.render(fmt, results), path)
     print(table(results))
     for fmt, path in outputs:
         print(f"wrote {path} ({fmt})")
@@ -151,7 +151,7 @@ def _grade(args: argparse.Namespace, problems: ProblemSet) -> int:
 
 def _kept_previous(args: argparse.Namespace, outputs: list[tuple[str, Path]]) -> bool:
     """Apply the submission limit: True when previous results were written instead."""
-    from grader.release import SubmissionLimit, over_limit
+    from grader.authoring.release import SubmissionLimit, over_limit
 
     if args.metadata is None or not Path(args.metadata).is_file():
         return False
@@ -177,11 +177,11 @@ def _write_fault(outputs: list[tuple[str, Path]], reason: str, problems: Problem
         if fmt == "gradescope":
             gradescope.write(gradescope.fallback(reason), path)
         else:
-            reports.write(reports.render_fault(fmt, reason, problems), path)
+            formats.write(formats.render_fault(fmt, reason, problems), path)
 
 
 def _build(args: argparse.Namespace, problems: ProblemSet) -> int:
-    from grader import release
+    from grader.authoring import release
 
     try:
         if args.command == "build-gradescope":
@@ -205,7 +205,7 @@ def _answers(args: argparse.Namespace, problems: ProblemSet) -> int:
     if not Path(args.submissions).is_dir():
         print(f"error: not a folder of submissions: {args.submissions}", file=sys.stderr)
         return EXIT_USAGE
-    from grader import handscores, review
+    from grader.instructor import handscores, review
 
     try:
         done = review.write(args.submissions, args.out, problems)
@@ -226,8 +226,8 @@ def _batch(args: argparse.Namespace, problems: ProblemSet) -> int:
     if not Path(args.submissions).is_dir():
         print(f"error: not a folder of submissions: {args.submissions}", file=sys.stderr)
         return EXIT_USAGE
-    from grader import batch, classreport, handscores
-    from grader.isolation import SandboxUnavailable
+    from grader.instructor import batch, classreport, handscores
+    from grader.sandbox.isolation import SandboxUnavailable
 
     hand = None
     if args.hand_scores is not None:  # checked before grading: a typo must not cost a run
@@ -316,9 +316,9 @@ def _unwritable(outputs: list[tuple[str, Path]]) -> str | None:
 
 def _format(text: str) -> tuple[str, Path]:
     name, sep, path = text.partition("=")
-    if name not in reports.FORMATS:
+    if name not in formats.FORMATS:
         raise argparse.ArgumentTypeError(
-            f"unknown format {name!r} (choose from {', '.join(reports.FORMATS)})"
+            f"unknown format {name!r} (choose from {', '.join(formats.FORMATS)})"
         )
     if sep and not path:
         raise argparse.ArgumentTypeError(f"{name}=: the path is empty")
@@ -376,7 +376,7 @@ def _trust_option(command: argparse.ArgumentParser) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from grader import check
+    from grader.selfcheck import command as selfcheck
 
     parser = argparse.ArgumentParser(prog="python -m grader", description=__doc__.splitlines()[0])
     parser.add_argument("--problems", type=Path, default=DEFAULT_PATH, help="problems.yaml")
@@ -390,7 +390,7 @@ def _parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     grade.add_argument(
         "--format", type=_format, action="append", metavar="FORMAT[=PATH]",
-        help=f"also write FORMAT ({', '.join(reports.FORMATS)}) to PATH; repeatable; default "
+        help=f"also write FORMAT ({', '.join(formats.FORMATS)}) to PATH; repeatable; default "
         f"paths: {', '.join(f'{k}={v}' for k, v in DEFAULT_OUTPUTS.items())}",
     )  # fmt: skip
     grade.add_argument(
@@ -428,11 +428,11 @@ def _parser() -> argparse.ArgumentParser:
     answers.add_argument("submissions", type=Path, help="a folder: one entry per student")
     answers.add_argument("--out", type=Path, default=Path("answers"), help="output folder")
 
-    check.add_command(commands)
+    selfcheck.add_command(commands)
     commands.add_parser("stubs", help="regenerate the stubs (exercises/*.py) from the references")
     commands.add_parser("notebook", help="regenerate the notebook (exercises/<name>.ipynb)")
-    for command in commands.choices.values():  # also accepted after the command
-        command.add_argument(
+    for subparser in commands.choices.values():  # also accepted after the command
+        subparser.add_argument(
             "--problems", type=Path, default=argparse.SUPPRESS,
             help="the exercise set's problems.yaml (default: this project's)",
         )  # fmt: skip

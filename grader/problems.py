@@ -19,7 +19,8 @@ DEFAULT_PATH = Path(__file__).resolve().parent.parent / "problems.yaml"
 SCHEMA_VERSION = 1
 KINDS = ("code", "written")
 
-# The time policy that the budget must cover (grader/proxy.py and grader/sandbox.py apply it).
+# The time policy that the budget must cover (grader/grading/session.py and
+# grader/sandbox/supervisor.py apply it).
 CRASHES = 2  # crashes after which a function is given up; a crash after `timeout` seconds
 # of wall-clock time, like one timeout, gives it up at once
 STARTUP = 1.0  # wall-clock seconds allowed per worker (re)start in the worst case

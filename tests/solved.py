@@ -11,7 +11,7 @@ import ast
 
 import nbformat
 
-from grader import notebook, stubs
+from grader.authoring import notebook, stubs
 from grader.problems import ProblemSet, load
 
 

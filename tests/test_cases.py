@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from grader.authoring.stubs import stub_source
 from grader.problems import load
-from grader.stubs import stub_source
 
 MODULES = load().modules  # the tutorial's student modules, from problems.yaml
 
@@ -182,7 +182,8 @@ def test_reference_solutions_pass_every_case(tmp_path):
 
 
 def _generated_stubs(directory: Path) -> Path:
-    """Fresh stubs from the current solutions, as grader.stubs writes them to exercises/."""
+    """Fresh stubs from the current solutions, as grader.authoring.stubs writes them to
+    exercises/."""
     for module in MODULES:
         source = (ROOT / "solutions" / f"{module}.py").read_text(encoding="utf-8")
         (directory / f"{module}.py").write_text(stub_source(source, module, PROBLEMS))

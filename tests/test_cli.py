@@ -18,15 +18,17 @@ from pathlib import Path
 import pytest
 import yaml
 
-from grader import cli, grading, reports
-from grader.outcomes import TestOutcome
+from grader import cli
+from grader.grading import pipeline
 from grader.problems import DEFAULT_PATH, load
-from grader.scoring import Results, score
+from grader.results import formats
+from grader.results.outcomes import TestOutcome
+from grader.results.scoring import Results, score
 from tests import reporter
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBLEMS = load(DEFAULT_PATH)
-RUNNERS = ",".join(name for name, _ in reports.classroom_runners(PROBLEMS))
+RUNNERS = ",".join(name for name, _ in formats.classroom_runners(PROBLEMS))
 
 
 def fake_results(passed: bool) -> Results:
@@ -57,7 +59,7 @@ def graded(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """Replace grading: the list holds the `passed` of the next results (default True)."""
     state = [True]
     monkeypatch.setattr(
-        grading, "grade", lambda path, problems, trust=False: fake_results(state[0])
+        pipeline, "grade", lambda path, problems, trust=False: fake_results(state[0])
     )
     return state
 
@@ -170,7 +172,7 @@ def test_grader_fault_writes_fault_documents(monkeypatch, submission: Path, tmp_
     def broken(path: Path, problems: object) -> Results:
         raise RuntimeError("the worker template is gone")
 
-    monkeypatch.setattr(grading, "grade", broken)
+    monkeypatch.setattr(pipeline, "grade", broken)
     assert cli.main(["grade", str(submission), *all_formats(tmp_path)]) == 3
     check_outputs(tmp_path, fault=True)
 
@@ -187,7 +189,7 @@ def test_output_in_a_missing_folder_is_a_usage_error_before_grading(
 ) -> None:  # noqa: ANN001
     """Does an output in a folder that does not exist exit 2 at once, without grading?"""
     calls: list[Path] = []
-    monkeypatch.setattr(grading, "grade", lambda path, problems: calls.append(path))
+    monkeypatch.setattr(pipeline, "grade", lambda path, problems: calls.append(path))
     target = tmp_path / "no-such-folder" / "out.txt"
     option = ["--out", str(target)] if fmt == "--out" else ["--format", f"{fmt}={target}"]
     assert cli.main(["grade", str(submission), *option]) == 2
@@ -335,7 +337,7 @@ def test_answers_refuses_to_overwrite_a_broken_hand_scores_file(tmp_path: Path, 
 
 def test_batch_checks_hand_scores_before_grading(tmp_path: Path, monkeypatch, capsys) -> None:  # noqa: ANN001, E501
     """Is a bad hand-scores file a usage error (exit 2) naming row and column, with no grading?"""
-    from grader import batch
+    from grader.instructor import batch
 
     folder = tmp_path / "class"
     (folder / "alice").mkdir(parents=True)
@@ -360,10 +362,10 @@ def test_the_table_ends_with_the_submissions_messages() -> None:
 @pytest.fixture
 def unsafe_machine(monkeypatch: pytest.MonkeyPatch) -> None:
     """A machine where no sandbox level is safe (macOS, an old kernel, ...)."""
-    from grader import isolation
+    from grader.sandbox import isolation
 
     unsafe = isolation.Isolation("unsafe", None, False, (), ("no Landlock on this kernel",))
-    monkeypatch.setattr(grading, "probe", lambda: unsafe)
+    monkeypatch.setattr(pipeline, "probe", lambda: unsafe)
     monkeypatch.setattr(isolation, "probe", lambda: unsafe)
 
 

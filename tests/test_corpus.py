@@ -28,9 +28,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from grader.grading import grade
+from grader.grading.pipeline import grade
 from grader.problems import load
-from grader.scoring import Results
+from grader.results.scoring import Results
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "corpus"

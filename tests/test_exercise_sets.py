@@ -19,10 +19,10 @@ import numpy as np
 import pytest
 import yaml
 
-from grader import notebook, release, stubs
-from grader.grading import grade
+from grader.authoring import notebook, release, stubs
+from grader.grading.pipeline import grade
 from grader.problems import load, parse
-from tests import test_release as release_tests
+from tests.authoring import test_release as release_tests
 
 ROOT = Path(__file__).resolve().parent.parent
 SET = load(ROOT / "examples" / "attention" / "problems.yaml")
@@ -210,7 +210,7 @@ def test_the_sets_student_bundle_holds_no_reference_code_or_hidden_case(
     """Does no reference line, model answer or hidden case of the set appear in its bundle?"""
     texts = release_tests.archive_texts(set_student_zip)
     assert not any("/hidden/" in name or name.endswith("answers.md") for name in texts)
-    support = [ROOT / "grader" / n for n in release.STUDENT_GRADER_FILES]
+    support = [ROOT / "grader" / n for n in release.student_grader_files()]
     public = "\n".join(
         [*stubs.render_all(SET).values(), *(p.read_text() for p in support),
          (release.TEMPLATES / "recorded.py").read_text()]

@@ -42,9 +42,11 @@ import nbformat
 import pytest
 
 import grader
-from grader import gradescope, isolation, sandbox
-from grader.grading import grade
+from grader.grading.pipeline import grade
 from grader.problems import DEFAULT_PATH, load
+from grader.results import gradescope
+from grader.sandbox import isolation
+from grader.sandbox import supervisor as sandbox
 
 MODULES = load().modules  # the tutorial's student modules, from problems.yaml
 
@@ -159,7 +161,7 @@ def world(tmp_path: Path) -> World:
         str(SOLUTIONS), str(tmp_path),
     ]  # fmt: skip
     appends = [
-        ROOT / "problems.yaml", ROOT / "README.md", ROOT / "grader" / "grading.py",
+        ROOT / "problems.yaml", ROOT / "README.md", ROOT / "grader" / "grading" / "pipeline.py",
         ROOT / "grader" / "cases" / "hidden" / "test_conv.py", SOLUTIONS / "conv.py",
     ]  # fmt: skip
     elsewhere = (
@@ -301,7 +303,7 @@ def grade_api(tmp_path: Path, closed_sandboxes: list) -> Callable[[Path], Graded
 # The CLI, observed: the same spy on Sandbox.close, reported in a file when the grader ends.
 CLI = r"""
 import json, resource, sys
-from grader import sandbox
+from grader.sandbox import supervisor as sandbox
 closed = []
 original = sandbox.Sandbox.close
 def close(self):
@@ -1336,7 +1338,7 @@ def _snoop():
                     read(_os.path.join(top, name))
     # Redirection: import the reference or the cases.
     _sys.path.insert(0, _HOSTILE["root"])
-    for name in ("solutions.conv", "grader.cases.hidden.test_conv", "grader.plugin"):
+    for name in ("solutions.conv", "grader.cases.hidden.test_conv", "grader.grading.plugin"):
         try:
             module = _importlib.import_module(name)
             found.append(f"imported {name} from {getattr(module, '__file__', None)}")
@@ -1370,7 +1372,7 @@ def test_reference_cases_and_grader_secrets_are_out_of_reach(
     paths = [
         str(SOLUTIONS / "conv.py"),
         str(ROOT / "grader" / "cases" / "hidden" / "test_conv.py"),
-        str(ROOT / "grader" / "plugin.py"),
+        str(ROOT / "grader" / "grading" / "plugin.py"),
         "/autograder/submission_metadata.json",
         "/proc/1/environ",
         "/proc/self/environ",

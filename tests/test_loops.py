@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.grading import grade
+from grader.grading.pipeline import grade
 
 LOOPS = Path(__file__).resolve().parent / "corpus" / "loops"
 

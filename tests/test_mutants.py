@@ -2,7 +2,8 @@
 only there.
 
 Each mutant is the reference solutions with one textual change that mirrors a common mistake.
-It is graded by `grader.grading.grade` (the sandbox, the plugin, the contracts, the scoring):
+It is graded by `grader.grading.pipeline.grade` (the sandbox, the plugin, the contracts, the
+scoring):
 each mutated problem must lose points and carry the mistake's hint on a failed case, and every
 other problem must keep full marks.
 """
@@ -19,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.grading import grade
-from grader.scoring import Results
+from grader.grading.pipeline import grade
+from grader.results.scoring import Results
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
@@ -707,14 +708,14 @@ def test_a_submission_that_always_raises_scores_zero(tmp_path: Path) -> None:
 _RECORD_HINTS = """
 import json, sys
 import pytest
-from grader import checks
+from grader.checking import expect
 
 labels = set()
 for name in ("array", "array_list", "integer", "number", "text", "shape_tuple", "mapping"):
-    def record(self, *args, _method=getattr(checks.Expect, name), **kwargs):
+    def record(self, *args, _method=getattr(expect.Expect, name), **kwargs):
         labels.update(kwargs.get("misconceptions") or {})
         return _method(self, *args, **kwargs)
-    setattr(checks.Expect, name, record)
+    setattr(expect.Expect, name, record)
 code = pytest.main(["grader/cases", "-q", "-p", "no:cacheprovider"])
 print(json.dumps({"code": int(code), "labels": sorted(labels)}))
 """

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from grader import notebook, release, stubs
 from grader import problems as P
+from grader.authoring import notebook, release, stubs
 
 TUTORIAL = Path(__file__).resolve().parent.parent.parent / "shared" / "tutorial9-source.txt"
 

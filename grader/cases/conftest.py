@@ -1,8 +1,8 @@
 """The `student` and `expect` fixtures for running the grading cases in the student's process.
 
 Students run the public cases on their own work with plain pytest; the submission is read by
-the grader's own intake and run statement by statement (grader/local.py), so what passes here
-passes the same cases in the grader:
+the grader's own intake and run statement by statement (grader/selfcheck/inprocess.py), so
+what passes here passes the same cases in the grader:
 
     python -m pytest                                    # exercises/ (from the bundle's folder)
     python -m pytest --submission tutorial9.ipynb       # a notebook, folder, .py or .zip
@@ -14,7 +14,7 @@ Instructors also run every case against the references or the stubs:
 
 TUTORIAL9_SUBMISSION=PATH works like --submission. The grader never reads this file (it runs
 pytest with --noconftest and its own plugin, which provides the same two fixtures with the
-student's code in a sandbox). grader/check.py runs these cases from a notebook, with the
+student's code in a sandbox). grader/selfcheck/command.py runs these cases from a notebook, with the
 running kernel as the submission.
 """
 
@@ -26,14 +26,15 @@ from typing import Any
 
 import pytest
 
-from grader import local
-from grader.checks import Expect
+from grader.checking.expect import Expect
 from grader.problems import ProblemSet, load
+from grader.selfcheck import inprocess
 
 ROOT = Path(__file__).resolve().parents[2]
 SUBMISSION_ENV = "TUTORIAL9_SUBMISSION"
-SUBMISSION = pytest.StashKey[local.Submission]()  # set by grader/check.py: the kernel's
-# The problem set, when a plugin gives it (grader/release.py, recording another set's answers);
+SUBMISSION = pytest.StashKey[inprocess.Submission]()  # set by grader/selfcheck/command.py
+# The problem set, when a plugin gives it (grader/authoring/release.py, recording another set's
+# answers);
 # else the problems.yaml of this folder's project (the student bundle's own).
 PROBLEMS = pytest.StashKey[ProblemSet]()
 
@@ -106,7 +107,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     outcome = yield
     report = outcome.get_result()
     if report.failed and call.excinfo is not None:
-        text = local.describe(call.excinfo.value)
+        text = inprocess.describe(call.excinfo.value)
         if text is not None:
             report.longrepr = text
 
@@ -122,7 +123,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.line(message)
 
 
-_LOADED = pytest.StashKey[local.Submission]()
+_LOADED = pytest.StashKey[inprocess.Submission]()
 
 
 def problem_set(config: pytest.Config) -> ProblemSet:
@@ -143,7 +144,7 @@ def _submission(request: pytest.FixtureRequest, _problem_set: ProblemSet) -> Any
     if given is not None:
         yield given
         return
-    submission = local.Submission.from_path(submission_path(config), _problem_set)
+    submission = inprocess.Submission.from_path(submission_path(config), _problem_set)
     config.stash[_LOADED] = submission
     yield submission
     submission.close()
@@ -151,8 +152,8 @@ def _submission(request: pytest.FixtureRequest, _problem_set: ProblemSet) -> Any
 
 @pytest.fixture
 def student(
-    request: pytest.FixtureRequest, _submission: local.Submission, _problem_set: ProblemSet
-) -> local.Student:
+    request: pytest.FixtureRequest, _submission: inprocess.Submission, _problem_set: ProblemSet
+) -> inprocess.Student:
     """The submission's modules, run in this process as the grader runs them."""
     return _submission.student(_problem_set.problem(_problem_id(request)))
 

@@ -1,0 +1,322 @@
+"""Intake of a student submission: find, read and compile-check the module files, never run them.
+
+The trusted grader calls `read_submission` before any student code runs. Everything here only
+parses: student code is later written into a sandbox as `<module>.py` and imported by an untrusted
+worker. A problem caused by the submission never raises; it becomes a message for the student.
+
+Policy:
+- A submission is a folder, a single .py file, a single .ipynb notebook or a .zip archive. Zip
+  members are read in memory, never extracted (grader/intake/tree.py lists and reads the files).
+  Symbolic
+  links are never followed: the path itself,
+  entries of a folder and symlink members of a zip are refused with a message.
+- `__MACOSX`, `__pycache__`, directories and any name starting with "." are ignored.
+- A module `m` comes from the file named exactly `m.py` anywhere in the tree. When there are
+  several, the shallowest wins, then the first in component-wise code-point order (so "a/conv.py"
+  before "a-b/conv.py"); messages say which was used and which ignored. Near-miss names
+  (`Conv.py`, `conv (1).py`, `conv.py.txt`) are not used; the module's error says how to rename.
+- A module without its own file comes from the notebook when the submission holds exactly one,
+  else from the only .py file when that file has no module name (e.g. `submission.py`).
+- Every chosen source becomes a program of top-level statements (grader/intake/statements.py), which
+  the sandbox worker runs one by one, going on after a failure. A .py file keeps every
+  statement; a statement that does not compile is skipped and reported, the rest kept. From
+  a notebook only imports, def, class, assignments, `if` and `try` statements are kept
+  (grader/intake/cells.py); IPython syntax is skipped and reported. Statements skipped at intake are
+  reported once per file in `messages`.
+- Every chosen source is compiled (Python's own decoding: BOM, coding cookie), never
+  executed; size caps bound every read. An empty file, a notebook saved as .py, a file that
+  cannot be decoded, or code of which no statement compiles is an error for its module, with
+  the file and line.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+
+from grader.intake import cells, statements, tree
+from grader.intake.tree import IntakeLimits
+
+_NEAR_MISS_EXTENSIONS = frozenset({"", "py", "txt", "py.txt", "py.py"})
+_COPY_SUFFIX = re.compile(r"(\s*\(\d+\)|\s*-\s*copy(\s*\(\d+\))?|\s+copy(\s+\d+)?|[\s_-]+\d+)$")
+_SUBMIT_HINT = "submit these .py files, or one .ipynb notebook with your code"
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Student code for one module."""
+
+    module: str  # e.g. "conv"
+    code: bytes  # the text written as <module>.py in the sandbox (its __file__)
+    origin: str  # where it came from, for messages: "conv.py", "hw/conv.py", "tutorial9.ipynb"
+    program: statements.Program = ()  # what the sandbox runs, statement by statement
+
+    @property
+    def notebook(self) -> bool:
+        return self.origin.lower().endswith(".ipynb")
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """What intake found. Every requested module is in exactly one of `sources` and `errors`."""
+
+    sources: Mapping[str, Source]  # usable modules (compile-clean), by module name
+    errors: Mapping[str, str]  # module -> student-facing reason it is unusable
+    messages: tuple[str, ...]  # submission-level notes: files used, ignored, magics neutralised
+
+    def unavailable(self, module: str) -> str | None:
+        """Why `module` cannot be imported (error, or "no conv.py found ..."), or None."""
+        if module in self.sources:
+            return None
+        return self.errors.get(module, f"no {module}.py found")
+
+
+def read_submission(
+    path: Path, modules: Sequence[str], limits: IntakeLimits | None = None
+) -> Submission:
+    """Find, read and compile-check the student's modules without running any student code.
+
+    Args:
+        path: The submission: a folder, a .py file, a .ipynb notebook or a .zip archive.
+        modules: Module names to look for, e.g. ("conv", "shapes").
+        limits: Size and count caps.
+
+    Returns:
+        The usable sources, a reason for every other module, and submission-level messages.
+
+    Raises:
+        FileNotFoundError: `path` does not exist (a usage error, not the student's).
+        ValueError: A module name is not a Python identifier.
+    """
+    path, limits = Path(path), limits or IntakeLimits()
+    modules = tuple(dict.fromkeys(modules))
+    for module in modules:
+        if not module.isidentifier():
+            raise ValueError(f"module name {module!r} is not a Python identifier")
+    with tree.listing(path, limits) as scan:
+        return _select(scan, modules, limits)
+
+
+# ---------------------------------------------------------------------------------------------
+# Choosing a source per module
+
+
+def _refused(modules: Sequence[str], reason: str) -> Submission:
+    return Submission(
+        MappingProxyType({}), MappingProxyType(dict.fromkeys(modules, reason)), (reason,)
+    )
+
+
+def _listing(paths: Sequence[str], limit: int = 10) -> str:
+    shown = ", ".join(paths[:limit])
+    return shown if len(paths) <= limit else f"{shown} and {len(paths) - limit} more"
+
+
+def _near_miss(module: str, name: str) -> bool:
+    lowered = name.strip().lower()
+    stem, _, extension = lowered.partition(".")
+    stem = _COPY_SUFFIX.sub("", stem.strip()).strip()
+    return stem == module and extension.strip() in _NEAR_MISS_EXTENSIONS
+
+
+def _select(scan: tree.Scan, modules: tuple[str, ...], limits: IntakeLimits) -> Submission:
+    if scan.refusal:
+        return _refused(modules, scan.refusal)
+    notes = list(scan.notes)
+    notes += [f"ignored {f.path}: it {f.problem}" for f in scan.files if f.problem]
+    usable = [f for f in scan.files if not f.problem]
+    notes += [
+        f"ignored {f.path}: archives inside the submission are not opened"
+        for f in usable
+        if f.name.lower().endswith(".zip")
+    ]
+    wanted = {f"{m}.py": m for m in modules}
+    py_files = [f for f in usable if f.name.endswith(".py")]
+    notebooks = [f for f in usable if f.name.lower().endswith(".ipynb")]
+
+    chosen: dict[str, tree.File] = {}
+    for module in modules:
+        found = sorted((f for f in py_files if f.name == f"{module}.py"), key=lambda f: f.order)
+        if found:
+            chosen[module] = found[0]
+        if len(found) > 1:
+            notes.append(
+                f"found {len(found)} files named {module}.py: using {found[0].path}, "
+                f"ignoring {_listing([f.path for f in found[1:]])} (the shallowest is "
+                "used, then the alphabetically first)"
+            )
+    missing = [m for m in modules if m not in chosen]
+    notebook = notebooks[0] if len(notebooks) == 1 else None
+    lone = py_files[0] if len(py_files) == 1 and py_files[0].name not in wanted else None
+    fallback = (notebook or lone) if missing else None
+    if notebooks and not missing:
+        notes.append(
+            f"ignored {_listing([f.path for f in notebooks])}: every module has its .py file"
+        )
+    if len(notebooks) > 1 and missing:
+        notes.append(
+            f"found {len(notebooks)} notebooks ({_listing([f.path for f in notebooks])})"
+            ": a notebook is used only when it is the only one; submit one notebook"
+        )
+
+    results: dict[tuple[str, ...], tuple[bytes, statements.Program, str]] = {}
+    for file in (*chosen.values(), fallback):
+        if file is None or file.parts in results:
+            continue
+        if file is notebook:
+            code, program, error, file_notes = _notebook_module(file, limits)
+        else:
+            code, program, error, file_notes = _python_module(file, limits)
+        notes += file_notes
+        if not error or file is notebook:  # skipped at intake: reported once per file
+            notes += [s.failure for s in program if not s.runs]
+        results[file.parts] = code, program, error
+
+    sources: dict[str, Source] = {}
+    errors: dict[str, str] = {}
+    for module in modules:
+        file = chosen.get(module) or fallback
+        if file is None:
+            errors[module] = _not_found(module, usable, notebooks, scan.files)
+            continue
+        code, program, error = results[file.parts]
+        if error:
+            errors[module] = f"no {module}.py found, and {error}" if file is notebook else error
+        else:
+            sources[module] = Source(module, code, file.path, program)
+
+    for origin in dict.fromkeys(s.origin for s in sources.values()):
+        users = [m for m, s in sources.items() if s.origin == origin]
+        notes.append(f"using {origin} for {', '.join(users)}")
+    used = {f.parts for f in (*chosen.values(), fallback) if f}
+    others = [
+        f.path
+        for f in py_files
+        if f.parts not in used
+        and f.name not in wanted
+        and not any(_near_miss(m, f.name) for m in missing)
+    ]
+    if others:
+        notes.append(f"ignored {_listing(others)}: only files named {', '.join(wanted)} are used")
+    empty_notebook = (
+        fallback is notebook
+        and notebook is not None
+        and (results[notebook.parts][2] == _no_code(notebook))
+    )
+    if modules and not chosen and (fallback is None or empty_notebook):
+        notes.append(_nothing_found(modules, usable, notebooks, empty_notebook))
+    return Submission(MappingProxyType(sources), MappingProxyType(errors), tuple(notes))
+
+
+def _not_found(
+    module: str,
+    usable: Sequence[tree.File],
+    notebooks: Sequence[tree.File],
+    files: Sequence[tree.File],
+) -> str:
+    refused = [f for f in files if f.problem and f.name == f"{module}.py"]
+    if refused:
+        return f"{refused[0].path} {refused[0].problem}"
+    hints = [
+        f"found {f.path}: rename it to {module}.py"
+        for f in usable
+        if f.name != f"{module}.py" and _near_miss(module, f.name)
+    ]
+    if len(notebooks) > 1:
+        hints.append(f"found {len(notebooks)} notebooks: submit only one")
+    return "; ".join([f"no {module}.py found", *hints])
+
+
+def _no_code(notebook: tree.File) -> str:
+    return f"{notebook.path} has no code"
+
+
+def _nothing_found(
+    modules: Sequence[str], usable: Sequence[tree.File], notebooks: Sequence[tree.File], empty: bool
+) -> str:
+    names = [f"{m}.py" for m in modules]
+    wanted = f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else names[0]
+    if empty:
+        notebook = _no_code(notebooks[0])
+    elif notebooks:
+        notebook = f"{len(notebooks)} notebooks, so none was used"
+    else:
+        notebook = "no notebook"
+    text = f"no {wanted} found, and {notebook}; {_SUBMIT_HINT}"
+    if not usable:
+        return f"{text} (the submission is empty)"
+    return f"{text} (found only {_listing([f.path for f in usable])})"
+
+
+def _python_module(
+    file: tree.File, limits: IntakeLimits
+) -> tuple[bytes, statements.Program, str, list[str]]:
+    """(code, program, error, notes) for a .py file; error is "" when some code can run."""
+    try:
+        code = tree.read_capped(file, limits.max_source_bytes, "a .py file")
+    except tree.Unusable as exc:
+        return b"", (), str(exc), []
+    if not code.strip():
+        return code, (), f"{file.path} is empty", []
+    if code.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") and b'"nbformat"' in code:
+        return (
+            code,
+            (),
+            (
+                f"{file.path} holds a Jupyter notebook, not Python code: submit it "
+                "as a .ipynb file, or save your code as plain Python"
+            ),
+            [],
+        )
+    error = cells.compile_error(code, file.path)
+    text = _decoded(code)
+    if text is None or "\0" in text:  # undecodable: nothing of it can run
+        return code, (), error, []
+    found, _ = statements.program(text, file.path, compiles=not error)
+    if not any(s.runs for s in found):
+        return code, tuple(found), error or f"{file.path} has no code that can run", []
+    return code, tuple(found), "", []
+
+
+def _decoded(code: bytes) -> str | None:
+    """The text of a .py file decoded as Python does (BOM, coding cookie), or None."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(code).readline)
+        return code.decode(encoding)
+    except (SyntaxError, LookupError, UnicodeDecodeError):
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Notebooks
+
+
+def _notebook_module(
+    file: tree.File, limits: IntakeLimits
+) -> tuple[bytes, statements.Program, str, list[str]]:
+    """(listing, program, error, notes) for a notebook."""
+    try:
+        raw = tree.read_capped(file, limits.max_notebook_bytes, "a notebook; clear its outputs")
+    except tree.Unusable as exc:
+        return b"", (), str(exc), [str(exc)]
+    try:
+        sources = cells.code_cells(raw)
+    except cells.NotebookError as exc:
+        reason = f"could not read {file.path}: {exc}"
+        return b"", (), reason, [reason]
+    if not any(text.strip() for _, text in sources):
+        return b"", (), _no_code(file), []
+    size = sum(len(text.encode("utf-8", "surrogatepass")) for _, text in sources)
+    if size > limits.max_source_bytes:
+        reason = (
+            f"could not read {file.path}: its code cells hold more than "
+            f"{tree.size_text(limits.max_source_bytes)} of code"
+        )
+        return b"", (), reason, [reason]
+    program, error, notes = cells.notebook_program(sources, file.path)
+    return statements.listing(program, file.path), program, error, notes

@@ -1,0 +1,3 @@
+"""Outcomes to scores to files: scoring (pure), and the output formats (Gradescope, JUnit,
+GitHub Classroom, Markdown).
+"""
