@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["grade"]
+__all__ = ["__version__", "grade"]
+__version__ = "0.1.0"  # the one place: pyproject.toml reads it, results.json reports it
 
 
 def __getattr__(name: str) -> Any:

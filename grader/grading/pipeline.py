@@ -12,6 +12,7 @@ import importlib.util
 import time
 from pathlib import Path
 
+from grader import __version__
 from grader.intake import statements
 from grader.intake.submission import read_submission
 from grader.problems import DEFAULT_PATH, ProblemSet, load
@@ -19,8 +20,6 @@ from grader.results.scoring import Results, score
 from grader.sandbox.forkserver import ForkServer
 from grader.sandbox.isolation import probe, require
 from grader.sandbox.supervisor import Sandbox
-
-GRADER_VERSION = "0.1.0"
 
 
 def hidden_directories() -> tuple[str, ...]:
@@ -98,7 +97,7 @@ def grade(
     leftover = sandbox.leftover_processes()
     extra = {
         "problem_set": problems.name,
-        "grader_version": GRADER_VERSION,
+        "grader_version": __version__,
         "sandbox": isolation.describe(),
         "worker_starts": sandbox.starts,
         "collection_errors": ran.collection_errors,

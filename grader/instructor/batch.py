@@ -157,7 +157,7 @@ def _hash_file(digest: Any, path: Path) -> None:
 def grader_fingerprint(problems_path: Path = DEFAULT_PATH) -> str:
     """The grader version plus a hash of everything that decides a grade: the grader, and the
     problem set's file, references and cases."""
-    from grader.grading.pipeline import GRADER_VERSION
+    from grader import __version__
 
     problems = load(problems_path)
     digest = hashlib.sha256(Path(problems_path).read_bytes())
@@ -167,7 +167,7 @@ def grader_fingerprint(problems_path: Path = DEFAULT_PATH) -> str:
             if "__pycache__" not in path.parts:
                 name = f"{index}/{path.relative_to(tree).as_posix()}"
                 digest.update(name.encode() + b"\0" + path.read_bytes())
-    return f"{GRADER_VERSION}+{digest.hexdigest()[:16]}"
+    return f"{__version__}+{digest.hexdigest()[:16]}"
 
 
 def result_names(entries: Iterable[Entry]) -> dict[str, str]:
