@@ -2,7 +2,8 @@
 
 Started in exercises/, pytest would find no tests there; it reads this file first (this folder
 holds its configuration), which points it at grader/cases/public instead. The cases' options
-(--submission, --problem) and fixtures live in grader/cases/conftest.py.
+(--submission, --problem) live in grader/selfcheck/options.py, the fixtures in
+grader/cases/conftest.py.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.cases.conftest import add_options
+from grader.selfcheck.options import add_options
 
 HERE = Path(__file__).resolve().parent
 

@@ -389,7 +389,7 @@ def record_public_answers(problems: ProblemSet | None = None) -> dict[str, Any]:
     Raises:
         ReleaseError: a public case fails against the references (nothing sound to record).
     """
-    from grader.cases.conftest import SUBMISSION_ENV
+    from grader.selfcheck.options import SUBMISSION_ENV
 
     problems = problems or load(DEFAULT_PATH)
     with tempfile.TemporaryDirectory(prefix="tutorial9-record-") as folder:
@@ -431,6 +431,7 @@ def _record(out: str, path: str) -> None:
     import pytest
 
     from grader.cases import conftest
+    from grader.selfcheck.options import SUBMISSION_ENV
 
     problems = load(path)
     package = importlib.import_module(problems.solutions_package)
@@ -442,7 +443,7 @@ def _record(out: str, path: str) -> None:
         recorder.note_parameters()
         sys.modules[f"{package.__name__}.{module}"] = recorder  # type: ignore[assignment]
         setattr(package, module, recorder)
-    os.environ[conftest.SUBMISSION_ENV] = str(problems.solutions_dir)
+    os.environ[SUBMISSION_ENV] = str(problems.solutions_dir)
     public = problems.cases_dir / "public"
     code = pytest.main(
         ["-c", os.devnull, f"--rootdir={problems.root}", "-q", "-p", "no:cacheprovider",
@@ -461,7 +462,7 @@ class _SetProblems:
         self._problems = problems
 
     def pytest_configure(self, config: Any) -> None:
-        from grader.cases.conftest import PROBLEMS
+        from grader.selfcheck.options import PROBLEMS
 
         config.stash[PROBLEMS] = self._problems
 

@@ -29,35 +29,13 @@ import pytest
 from grader.checking.expect import Expect
 from grader.problems import ProblemSet, load
 from grader.selfcheck import inprocess
+from grader.selfcheck.options import PROBLEMS, SUBMISSION, SUBMISSION_ENV, add_options
 
 ROOT = Path(__file__).resolve().parents[2]
-SUBMISSION_ENV = "TUTORIAL9_SUBMISSION"
-SUBMISSION = pytest.StashKey[inprocess.Submission]()  # set by grader/selfcheck/command.py
-# The problem set, when a plugin gives it (grader/authoring/release.py, recording another set's
-# answers);
-# else the problems.yaml of this folder's project (the student bundle's own).
-PROBLEMS = pytest.StashKey[ProblemSet]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     add_options(parser)
-
-
-def add_options(parser: pytest.Parser) -> None:
-    """--problem and --submission (also called by the top-level conftest.py, which pytest
-    reads first when it starts in exercises/)."""
-    group = parser.getgroup("tutorial9", "Tutorial 9 public checks")
-    if any("--submission" in option.names() for option in group.options):
-        return
-    group.addoption(
-        "--problem", action="append", default=[], metavar="ID",
-        help="run only the cases of problem ID (repeatable), e.g. --problem 1a",
-    )  # fmt: skip
-    group.addoption(
-        "--submission", metavar="PATH", default=None,
-        help="what to check: a folder, .py file, .ipynb notebook or .zip, read as the grader "
-        f"reads it (default: ${SUBMISSION_ENV}, else exercises/)",
-    )  # fmt: skip
 
 
 def pytest_configure(config: pytest.Config) -> None:

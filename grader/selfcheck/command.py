@@ -187,7 +187,7 @@ class _Collector:
         self.results: list[Result] = []
 
     def pytest_configure(self, config: Any) -> None:
-        from grader.cases.conftest import SUBMISSION
+        from grader.selfcheck.options import SUBMISSION
 
         config.stash[SUBMISSION] = self._submission
 
