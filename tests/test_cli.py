@@ -138,17 +138,19 @@ def test_fail_under_still_writes_every_output_for_the_reporter(
     assert seen.points == 0 and seen.failed
 
 
-def readme_workflow_snippet() -> list[dict]:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+def docs_workflow_snippet() -> list[dict]:
+    """The GitHub Actions steps of docs/instructors.md's "CI formats" section."""
+    text = (ROOT / "docs" / "instructors.md").read_text(encoding="utf-8")
+    text = text.split("## CI formats", 1)[1].split("\n## ", 1)[0]
     (block,) = [b for b in re.findall(r"```yaml\n(.*?)```", text, re.S) if "grading-reporter" in b]
     return yaml.safe_load(block)
 
 
-def test_readme_classroom_snippet_reports_below_fail_under(
+def test_documented_classroom_snippet_reports_below_fail_under(
     graded, submission: Path, tmp_path: Path, monkeypatch
 ) -> None:  # noqa: ANN001
-    """Run the README's steps: below --fail-under, does the reporter still get every runner?"""
-    grade_step, report_step = readme_workflow_snippet()
+    """Run docs/instructors.md's steps: below --fail-under, does the reporter get every runner?"""
+    grade_step, report_step = docs_workflow_snippet()
     assert report_step["if"] == "always()"
     assert report_step["with"]["runners"] == RUNNERS
     github_env = tmp_path / "github_env"

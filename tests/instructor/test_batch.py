@@ -255,7 +255,7 @@ def conv_layer(images, kernels, bias=None, stride=1, padding=0):
 @pytest.mark.skipif(
     not isolation.probe().safe,
     reason="no sandbox level contains a fork bomb and kill(-1) on this machine: the grader "
-    "refuses to run student code here (see the README's 'Sandbox levels')",
+    "refuses to run student code here (see docs/sandbox.md)",
 )
 def test_real_class_with_broken_and_hostile_submissions(tmp_path: Path) -> None:
     """Does a real batch grade everyone, unaffected by broken and hostile neighbours?"""
