@@ -15,6 +15,9 @@ from typing import Any
 
 import yaml
 
+from grader.checking import examples
+from grader.checking.examples import Example
+
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "problems.yaml"
 SCHEMA_VERSION = 1
 KINDS = ("code", "written")
@@ -63,6 +66,13 @@ class Problem:
     targets: tuple[str, ...]  # "module.name" of every exercise the problem grades
     limits: Limits
     returns_new_arrays: bool = False  # results must not share memory with any input
+    # Public counterexamples, tried in order when a case fails (grader/checking/examples.py):
+    # target ("module.name") -> the calls declared for it.
+    examples: tuple[tuple[str, Example], ...] = ()
+
+    def examples_for(self, target: str) -> tuple[Example, ...]:
+        """The declared examples that call `target`, in the order written."""
+        return tuple(example for name, example in self.examples if name == target)
 
     @property
     def graded(self) -> bool:
@@ -263,7 +273,10 @@ def _folder(top: dict[str, Any], key: str, where: str) -> str:
 def _problem(
     raw: Any, index: int, defaults: Limits, where: str, packages: tuple[str, ...]
 ) -> Problem:
-    keys = {"id", "title", "statement", "kind", "points", "targets", "limits", "returns_new_arrays"}
+    keys = {
+        "id", "title", "statement", "kind", "points", "targets", "limits", "returns_new_arrays",
+        "examples",
+    }  # fmt: skip
     item = _mapping(raw, f"{where}: problem #{index + 1}", keys)
     problem_id = item.get("id")
     if isinstance(problem_id, int) and not isinstance(problem_id, bool):
@@ -314,7 +327,34 @@ def _problem(
         targets=tuple(targets),
         limits=limits,
         returns_new_arrays=new_arrays,
+        examples=_examples(item.get("examples", []), tuple(targets), at),
     )
+
+
+def _examples(raw: Any, targets: tuple[str, ...], at: str) -> tuple[tuple[str, Example], ...]:
+    """Each declared example, parsed, with the target it calls (by the target's bare name)."""
+    if not isinstance(raw, list) or not all(isinstance(e, str) for e in raw):
+        raise ProblemsError(f"{at}: 'examples' must list calls written as text, got {raw!r}")
+    if raw and not targets:
+        raise ProblemsError(f"{at}: 'examples' is only for code problems")
+    by_name: dict[str, list[str]] = {}
+    for target in targets:
+        by_name.setdefault(target.rsplit(".", 1)[1], []).append(target)
+    found = []
+    for number, text in enumerate(raw, 1):
+        try:
+            example = examples.parse(text)
+        except examples.ExampleError as exc:
+            raise ProblemsError(f"{at}: 'examples' #{number} ({text.strip()}): {exc}") from None
+        called = by_name.get(example.function, [])
+        if len(called) != 1:
+            raise ProblemsError(
+                f"{at}: 'examples' #{number} ({example.text}): {example.function} is "
+                + ("not one of this problem's targets" if not called else "ambiguous")
+                + f" ({', '.join(targets)})"
+            )
+        found.append((called[0], example))
+    return tuple(found)
 
 
 def _limits(raw: Any, base: Limits, at: str, *, allow_budget: bool) -> Limits:

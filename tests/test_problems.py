@@ -198,6 +198,28 @@ _DELETE = object()
             id="module-shadows-the-standard-library",
         ),
         pytest.param("cases", "/srv/cases", "p.yaml: 'cases' must be a folder below", id="abs"),
+        pytest.param(
+            "problems/0/examples",
+            ["conv2d(x, w)"],
+            "problem '1a': 'examples' #1 (conv2d(x, w)): `x` is not a literal",
+            id="example-not-literal",
+        ),
+        pytest.param(
+            "problems/0/examples",
+            ["relu(np.array([1.0]))"],
+            "problem '1a': 'examples' #1 (relu(np.array([1.0]))): relu is not one of this "
+            "problem's targets (conv.conv2d)",
+            id="example-of-another-function",
+        ),
+        pytest.param(
+            "problems/0/examples", "conv2d(1, 1)", "problem '1a': 'examples' must list", id="str"
+        ),
+        pytest.param(
+            "problems/1/examples",
+            ["f(1)"],
+            "problem 'w': 'examples' is only for code",
+            id="written",
+        ),
         pytest.param("exercises", "../up", "p.yaml: 'exercises' must be a folder below", id="up"),
         pytest.param(
             "solutions",
@@ -330,3 +352,15 @@ def test_folders_and_modules_derive_from_the_file(tmp_path: Path) -> None:
     assert loaded.cases_dir == path.parent.resolve() / "grading"
     assert loaded.exercises_dir == path.parent.resolve() / "exercises"
     assert loaded.notebook_name == "set2.ipynb"
+
+
+def test_shipped_examples_call_their_problems_targets(shipped: P.ProblemSet) -> None:
+    """Has every code problem with a function public counterexamples, each calling one of its
+    own targets?"""
+    for problem in shipped.problems:
+        functions = [t for t in problem.targets if t != "rnn_types.TASK_TYPES"]
+        if problem.graded and functions:
+            assert problem.examples, problem.id
+        for target, example in problem.examples:
+            assert target in problem.targets and target.endswith("." + example.function)
+            assert example in problem.examples_for(target)
