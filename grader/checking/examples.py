@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import ast
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +30,7 @@ import numpy as np
 
 from grader.checking import mismatch
 
-__all__ = ["Example", "ExampleError", "Result", "differs", "line", "parse", "show"]
+__all__ = ["Example", "ExampleError", "Result", "differs", "line", "parse", "search", "show"]
 
 NONE_FAILED = (
     "(The problem's small public examples all give the right answer with your function: the "
@@ -191,6 +191,28 @@ def _same(exp: Any, got: Any, rtol: float, atol: float) -> bool:
             math.isnan(float(got)) and math.isnan(float(exp))
         )
     return got == exp
+
+
+# ------------------------------------------------------------------------------- Searching
+
+Side = Callable[[Example], Result]  # runs an example on one side: the reference or the student
+
+
+def search(
+    examples: Iterable[Example], reference: Side, student: Side, *, rtol: float, atol: float
+) -> str:
+    """The `Try:` line of the first example whose results differ, else NONE_FAILED.
+
+    Each side is called with the example and returns what it did (a Result); the student's
+    side is the one that may time out, crash or run out of budget, and says so by returning a
+    Result with `raised` set, which counts as a difference only when the reference returned.
+    """
+    for example in examples:
+        expected = reference(example)
+        got = student(example)
+        if differs(expected, got, rtol=rtol, atol=atol):
+            return line(example, expected, got)
+    return NONE_FAILED
 
 
 # ------------------------------------------------------------------------------- Wording

@@ -5,7 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from grader.checking.examples import Example, ExampleError, Result, differs, line, parse, show
+from grader.checking.examples import (
+    NONE_FAILED,
+    Example,
+    ExampleError,
+    Result,
+    differs,
+    line,
+    parse,
+    search,
+    show,
+)
 
 TOL = {"rtol": 1e-4, "atol": 1e-5}
 
@@ -119,3 +129,25 @@ def test_an_example_is_a_frozen_value() -> None:
     assert example == Example("f(1)", "f", (1,), {})
     with pytest.raises(AttributeError):
         example.text = "g(1)"  # type: ignore[misc]
+
+
+def test_search_shows_the_first_example_that_fails_for_this_student() -> None:
+    """Are the examples tried in order, and the first that differs shown?"""
+    declared = [parse("leaky_relu(np.array([2.0]))"), parse("leaky_relu(np.array([-2.0]), 0.5)")]
+    tried: list[str] = []
+
+    def reference(example: Example) -> Result:
+        (x, *alpha), _ = example.arguments()
+        return Result(np.where(x > 0, x, (alpha or [0.01])[0] * x))
+
+    def ignores_alpha(example: Example) -> Result:
+        tried.append(example.text)
+        (x, *_), _ = example.arguments()
+        return Result(np.where(x > 0, x, 0.01 * x))
+
+    found = search(declared, reference, ignores_alpha, **TOL)
+    assert found == (
+        "Try: leaky_relu(np.array([-2.0]), 0.5)  -> expected array([-1.]), yours array([-0.02])"
+    )
+    assert tried == [e.text for e in declared]
+    assert search(declared[:1], reference, ignores_alpha, **TOL) == NONE_FAILED
