@@ -172,10 +172,10 @@ def floor(folder: Path, jobs: int) -> None:
     import multiprocessing
 
     from grader.grading import plugin
-    from grader.instructor import batch
+    from grader.intake import discovery
 
     problems = load(DEFAULT_PATH)
-    entries, _ = batch.discover(folder)
+    entries, _ = discovery.discover(folder)
     _grade_in_process(ROOT / "solutions", problems)  # imports, collects, primes the references
     context = multiprocessing.get_context("fork")
     with context.Pool(jobs) as pool:

@@ -227,11 +227,12 @@ def _batch(args: argparse.Namespace, problems: ProblemSet) -> int:
         print(f"error: not a folder of submissions: {args.submissions}", file=sys.stderr)
         return EXIT_USAGE
     from grader.instructor import batch, classreport, handscores
+    from grader.intake import discovery
     from grader.sandbox.isolation import SandboxUnavailable
 
     hand = None
     if args.hand_scores is not None:  # checked before grading: a typo must not cost a run
-        entries, _ = batch.discover(args.submissions)
+        entries, _ = discovery.discover(args.submissions)
         written = [p for p in problems.problems if not p.graded]
         try:
             hand = handscores.read(args.hand_scores, written, {e.name for e in entries})

@@ -26,8 +26,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.instructor import batch, handscores, markup
-from grader.intake import answers
+from grader.instructor import handscores, markup
+from grader.intake import answers, discovery
 from grader.problems import Problem, ProblemSet
 from grader.results import formats
 
@@ -79,7 +79,7 @@ def write(submissions: Path, out: Path, problems: ProblemSet) -> Review:
     read (it is never overwritten then).
     """
     written = [p for p in problems.problems if not p.graded]
-    entries, notes = batch.discover(Path(submissions))
+    entries, notes = discovery.discover(Path(submissions))
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     scores_path = out / handscores.HAND_SCORES
@@ -133,7 +133,7 @@ def _who(students: str) -> str:
 
 def _problem_page(
     problem: Problem,
-    entries: Sequence[batch.Entry],
+    entries: Sequence[discovery.Entry],
     collected: dict[str, answers.Answers],
     anchors: dict[str, str],
     model: tuple[str, str] | None,
@@ -190,7 +190,7 @@ def _problem_page(
 def _index_page(
     title: str,
     written: Sequence[Problem],
-    entries: Sequence[batch.Entry],
+    entries: Sequence[discovery.Entry],
     collected: dict[str, answers.Answers],
     anchors: dict[str, str],
     notes: Sequence[str],

@@ -31,6 +31,7 @@ Policy:
 
 from __future__ import annotations
 
+import enum
 import io
 import re
 import tokenize
@@ -125,35 +126,98 @@ def _near_miss(module: str, name: str) -> bool:
 
 
 def _select(scan: tree.Scan, modules: tuple[str, ...], limits: IntakeLimits) -> Submission:
+    """Choose, read and assign a source for every module; each phase is a function below."""
     if scan.refusal:
         return _refused(modules, scan.refusal)
-    notes = list(scan.notes)
-    notes += [f"ignored {f.path}: it {f.problem}" for f in scan.files if f.problem]
-    usable = [f for f in scan.files if not f.problem]
-    notes += [
-        f"ignored {f.path}: archives inside the submission are not opened"
-        for f in usable
-        if f.name.lower().endswith(".zip")
-    ]
-    wanted = {f"{m}.py": m for m in modules}
-    py_files = [f for f in usable if f.name.endswith(".py")]
-    notebooks = [f for f in usable if f.name.lower().endswith(".ipynb")]
+    files = _partition(scan)
+    choice = _choose(files, modules)
+    reads = {file.parts: _read(file, file is choice.notebook, limits) for file in choice.files}
+    assigned = _assign(modules, files, choice, reads)
+    notes = (
+        *files.notes,
+        *choice.notes,
+        *(note for read in reads.values() for note in read.notes),
+        *_closing_notes(modules, files, choice, reads, assigned.sources),
+    )
+    return Submission(MappingProxyType(assigned.sources), MappingProxyType(assigned.errors), notes)
 
-    chosen: dict[str, tree.File] = {}
+
+@dataclass(frozen=True, slots=True)
+class _Files:
+    """The scanned files sorted by what they may be used for."""
+
+    listed: tuple[tree.File, ...]  # every file, refused ones too (they explain a missing module)
+    usable: tuple[tree.File, ...]  # the files that may be read
+    py_files: tuple[tree.File, ...]  # the usable .py files
+    notebooks: tuple[tree.File, ...]  # the usable .ipynb files
+    notes: tuple[str, ...]  # the scan's notes, then the files refused or ignored
+
+
+def _partition(scan: tree.Scan) -> _Files:
+    """Set refused files and nested archives aside, and sort the rest into .py and notebooks."""
+    usable = tuple(f for f in scan.files if not f.problem)
+    notes = (
+        *scan.notes,
+        *(f"ignored {f.path}: it {f.problem}" for f in scan.files if f.problem),
+        *(
+            f"ignored {f.path}: archives inside the submission are not opened"
+            for f in usable
+            if f.name.lower().endswith(".zip")
+        ),
+    )
+    return _Files(
+        listed=tuple(scan.files),
+        usable=usable,
+        py_files=tuple(f for f in usable if f.name.endswith(".py")),
+        notebooks=tuple(f for f in usable if f.name.lower().endswith(".ipynb")),
+        notes=notes,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Choice:
+    """Which file each module comes from, before any file is read."""
+
+    own: Mapping[str, tree.File]  # module -> the file named <module>.py chosen for it
+    notebook: tree.File | None  # the submission's only notebook
+    fallback: tree.File | None  # the notebook or lone .py for modules without their own file
+    missing: tuple[str, ...]  # modules without their own file
+    notes: tuple[str, ...]  # duplicates and notebooks ignored
+
+    def file_for(self, module: str) -> tree.File | None:
+        return self.own.get(module) or self.fallback
+
+    @property
+    def files(self) -> tuple[tree.File, ...]:
+        """Every chosen file once, in the order read: modules' own files, then the fallback."""
+        unique: dict[tuple[str, ...], tree.File] = {}
+        for file in (*self.own.values(), self.fallback):
+            if file is not None:
+                unique.setdefault(file.parts, file)
+        return tuple(unique.values())
+
+
+def _choose(files: _Files, modules: tuple[str, ...]) -> _Choice:
+    """Each module's own file (the shallowest, then first of its name), else the fallback."""
+    notes: list[str] = []
+    own: dict[str, tree.File] = {}
     for module in modules:
-        found = sorted((f for f in py_files if f.name == f"{module}.py"), key=lambda f: f.order)
+        found = sorted(
+            (f for f in files.py_files if f.name == f"{module}.py"), key=lambda f: f.order
+        )
         if found:
-            chosen[module] = found[0]
+            own[module] = found[0]
         if len(found) > 1:
             notes.append(
                 f"found {len(found)} files named {module}.py: using {found[0].path}, "
                 f"ignoring {_listing([f.path for f in found[1:]])} (the shallowest is "
                 "used, then the alphabetically first)"
             )
-    missing = [m for m in modules if m not in chosen]
+    missing = tuple(m for m in modules if m not in own)
+    notebooks, py_files = files.notebooks, files.py_files
     notebook = notebooks[0] if len(notebooks) == 1 else None
-    lone = py_files[0] if len(py_files) == 1 and py_files[0].name not in wanted else None
-    fallback = (notebook or lone) if missing else None
+    lone_name = len(py_files) == 1 and py_files[0].name not in _wanted(modules)
+    lone = py_files[0] if lone_name else None
     if notebooks and not missing:
         notes.append(
             f"ignored {_listing([f.path for f in notebooks])}: every module has its .py file"
@@ -163,54 +227,80 @@ def _select(scan: tree.Scan, modules: tuple[str, ...], limits: IntakeLimits) -> 
             f"found {len(notebooks)} notebooks ({_listing([f.path for f in notebooks])})"
             ": a notebook is used only when it is the only one; submit one notebook"
         )
+    fallback = (notebook or lone) if missing else None
+    return _Choice(MappingProxyType(own), notebook, fallback, missing, tuple(notes))
 
-    results: dict[tuple[str, ...], tuple[bytes, statements.Program, str]] = {}
-    for file in (*chosen.values(), fallback):
-        if file is None or file.parts in results:
-            continue
-        if file is notebook:
-            code, program, error, file_notes = _notebook_module(file, limits)
-        else:
-            code, program, error, file_notes = _python_module(file, limits)
-        notes += file_notes
-        if not error or file is notebook:  # skipped at intake: reported once per file
-            notes += [s.failure for s in program if not s.runs]
-        results[file.parts] = code, program, error
 
+def _wanted(modules: Sequence[str]) -> tuple[str, ...]:
+    """The file names modules come from: ("conv.py", "shapes.py", ...)."""
+    return tuple(f"{m}.py" for m in modules)
+
+
+@dataclass(frozen=True, slots=True)
+class _Assignment:
+    """Every module's source, or why it has none."""
+
+    sources: Mapping[str, Source]
+    errors: Mapping[str, str]
+
+
+def _assign(
+    modules: tuple[str, ...],
+    files: _Files,
+    choice: _Choice,
+    reads: Mapping[tuple[str, ...], _Read],
+) -> _Assignment:
+    """Give each module the source of its chosen file, or a reason it has none."""
     sources: dict[str, Source] = {}
     errors: dict[str, str] = {}
     for module in modules:
-        file = chosen.get(module) or fallback
+        file = choice.file_for(module)
         if file is None:
-            errors[module] = _not_found(module, usable, notebooks, scan.files)
+            errors[module] = _not_found(module, files.usable, files.notebooks, files.listed)
             continue
-        code, program, error = results[file.parts]
-        if error:
-            errors[module] = f"no {module}.py found, and {error}" if file is notebook else error
+        read = reads[file.parts]
+        if read.fault is not None:
+            from_notebook = file is choice.notebook
+            errors[module] = (
+                f"no {module}.py found, and {read.error}" if from_notebook else read.error
+            )
         else:
-            sources[module] = Source(module, code, file.path, program)
+            sources[module] = Source(module, read.code, file.path, read.program)
+    return _Assignment(sources, errors)
 
+
+def _closing_notes(
+    modules: tuple[str, ...],
+    files: _Files,
+    choice: _Choice,
+    reads: Mapping[tuple[str, ...], _Read],
+    sources: Mapping[str, Source],
+) -> list[str]:
+    """Which file each module came from, the .py files not used, and when nothing was found."""
+    notes = []
     for origin in dict.fromkeys(s.origin for s in sources.values()):
         users = [m for m, s in sources.items() if s.origin == origin]
         notes.append(f"using {origin} for {', '.join(users)}")
-    used = {f.parts for f in (*chosen.values(), fallback) if f}
+    used = {f.parts for f in choice.files}
+    wanted = _wanted(modules)
     others = [
         f.path
-        for f in py_files
+        for f in files.py_files
         if f.parts not in used
         and f.name not in wanted
-        and not any(_near_miss(m, f.name) for m in missing)
+        and not any(_near_miss(m, f.name) for m in choice.missing)
     ]
     if others:
         notes.append(f"ignored {_listing(others)}: only files named {', '.join(wanted)} are used")
+    notebook = choice.notebook
     empty_notebook = (
-        fallback is notebook
-        and notebook is not None
-        and (results[notebook.parts][2] == _no_code(notebook))
+        notebook is not None
+        and choice.fallback is notebook
+        and reads[notebook.parts].fault is _Fault.EMPTY
     )
-    if modules and not chosen and (fallback is None or empty_notebook):
-        notes.append(_nothing_found(modules, usable, notebooks, empty_notebook))
-    return Submission(MappingProxyType(sources), MappingProxyType(errors), tuple(notes))
+    if modules and not choice.own and (choice.fallback is None or empty_notebook):
+        notes.append(_nothing_found(modules, files.usable, files.notebooks, empty_notebook))
+    return notes
 
 
 def _not_found(
@@ -253,34 +343,61 @@ def _nothing_found(
     return f"{text} (found only {_listing([f.path for f in usable])})"
 
 
-def _python_module(
-    file: tree.File, limits: IntakeLimits
-) -> tuple[bytes, statements.Program, str, list[str]]:
-    """(code, program, error, notes) for a .py file; error is "" when some code can run."""
+class _Fault(enum.Enum):
+    """Why nothing of a chosen file can be used."""
+
+    UNREADABLE = enum.auto()  # over a size cap, not decodable, or not a readable notebook
+    EMPTY = enum.auto()  # no code at all: a blank .py file, a notebook whose code cells are blank
+    NOT_PYTHON = enum.auto()  # a notebook saved as .py
+    NOTHING_RUNS = enum.auto()  # code, but no statement of it can run
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """A chosen file, read and compile-checked: its code, or why none of it can be used."""
+
+    code: bytes = b""  # what is written as <module>.py (a notebook's listing of its program)
+    program: statements.Program = ()
+    fault: _Fault | None = None  # None: the file is usable
+    error: str = ""  # for the student, when there is a fault
+    notes: tuple[str, ...] = ()  # for the student: problems and statements skipped at intake
+
+
+def _read(file: tree.File, notebook: bool, limits: IntakeLimits) -> _Read:
+    """Read a chosen file as a notebook or as a .py file."""
+    return _notebook_module(file, limits) if notebook else _python_module(file, limits)
+
+
+def _skipped(program: statements.Program) -> tuple[str, ...]:
+    """Why each statement skipped at intake was skipped."""
+    return tuple(s.failure for s in program if not s.runs)
+
+
+def _python_module(file: tree.File, limits: IntakeLimits) -> _Read:
+    """A .py file; its skipped statements are reported only when some of its code can run."""
     try:
         code = tree.read_capped(file, limits.max_source_bytes, "a .py file")
     except tree.Unusable as exc:
-        return b"", (), str(exc), []
+        return _Read(fault=_Fault.UNREADABLE, error=str(exc))
     if not code.strip():
-        return code, (), f"{file.path} is empty", []
+        return _Read(code, fault=_Fault.EMPTY, error=f"{file.path} is empty")
     if code.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") and b'"nbformat"' in code:
-        return (
-            code,
-            (),
-            (
-                f"{file.path} holds a Jupyter notebook, not Python code: submit it "
-                "as a .ipynb file, or save your code as plain Python"
-            ),
-            [],
+        error = (
+            f"{file.path} holds a Jupyter notebook, not Python code: submit it "
+            "as a .ipynb file, or save your code as plain Python"
         )
+        return _Read(code, fault=_Fault.NOT_PYTHON, error=error)
     error = cells.compile_error(code, file.path)
     text = _decoded(code)
     if text is None or "\0" in text:  # undecodable: nothing of it can run
-        return code, (), error, []
-    found, _ = statements.program(text, file.path, compiles=not error)
-    if not any(s.runs for s in found):
-        return code, tuple(found), error or f"{file.path} has no code that can run", []
-    return code, tuple(found), "", []
+        if error:
+            return _Read(code, fault=_Fault.UNREADABLE, error=error)
+        return _Read(code)
+    program = tuple(statements.program(text, file.path, compiles=not error)[0])
+    if not any(s.runs for s in program):
+        error = error or f"{file.path} has no code that can run"
+        return _Read(code, program, _Fault.NOTHING_RUNS, error)
+    return _Read(code, program, notes=_skipped(program))
 
 
 def _decoded(code: bytes) -> str | None:
@@ -296,27 +413,31 @@ def _decoded(code: bytes) -> str | None:
 # Notebooks
 
 
-def _notebook_module(
-    file: tree.File, limits: IntakeLimits
-) -> tuple[bytes, statements.Program, str, list[str]]:
-    """(listing, program, error, notes) for a notebook."""
+def _notebook_module(file: tree.File, limits: IntakeLimits) -> _Read:
+    """A notebook: its code is the listing of its program; skipped statements always reported."""
     try:
         raw = tree.read_capped(file, limits.max_notebook_bytes, "a notebook; clear its outputs")
     except tree.Unusable as exc:
-        return b"", (), str(exc), [str(exc)]
+        return _Read(fault=_Fault.UNREADABLE, error=str(exc), notes=(str(exc),))
     try:
         sources = cells.code_cells(raw)
     except cells.NotebookError as exc:
         reason = f"could not read {file.path}: {exc}"
-        return b"", (), reason, [reason]
+        return _Read(fault=_Fault.UNREADABLE, error=reason, notes=(reason,))
     if not any(text.strip() for _, text in sources):
-        return b"", (), _no_code(file), []
+        return _Read(fault=_Fault.EMPTY, error=_no_code(file))
     size = sum(len(text.encode("utf-8", "surrogatepass")) for _, text in sources)
     if size > limits.max_source_bytes:
         reason = (
             f"could not read {file.path}: its code cells hold more than "
             f"{tree.size_text(limits.max_source_bytes)} of code"
         )
-        return b"", (), reason, [reason]
+        return _Read(fault=_Fault.UNREADABLE, error=reason, notes=(reason,))
     program, error, notes = cells.notebook_program(sources, file.path)
-    return statements.listing(program, file.path), program, error, notes
+    return _Read(
+        statements.listing(program, file.path),
+        program,
+        _Fault.NOTHING_RUNS if error else None,
+        error,
+        (*notes, *_skipped(program)),
+    )

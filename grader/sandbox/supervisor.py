@@ -126,6 +126,24 @@ def _claim_uid(first: int) -> tuple[int, int]:
     raise RuntimeError(f"more than {MAX_SLOTS} sandboxes at once")
 
 
+@dataclass(frozen=True)
+class _WorkerEnds:
+    """The descriptors a new worker inherits; ours to close once it has them."""
+
+    requests: int  # the request pipe's read end
+    replies: int  # the reply pipe's write end
+    stdout: int  # its log files, opened for appending
+    stderr: int
+
+    @property
+    def fds(self) -> tuple[int, int, int, int]:
+        return self.requests, self.replies, self.stdout, self.stderr
+
+    def close(self) -> None:
+        for fd in self.fds:
+            os.close(fd)
+
+
 @dataclass
 class Sandbox:
     """A workspace holding the student modules, and the worker that imports them.
@@ -137,6 +155,8 @@ class Sandbox:
         memory: address-space cap in bytes (the hard limit; calls may ask for less).
         cpu_seconds: CPU-time cap of one worker process.
         hide: directories that must not be visible inside the sandbox.
+        isolation: the level to run at (default: the best this machine allows, `probe()`).
+        template: a fork server to fork workers from, when it is usable.
     """
 
     sources: Mapping[str, bytes]
@@ -145,19 +165,20 @@ class Sandbox:
     hide: tuple[str, ...] = ()
     programs: Mapping[str, bytes] = field(default_factory=dict)
     isolation: Isolation = field(default_factory=probe)
-    _workspace: Workspace | None = None
     template: Any = None  # a grader.sandbox.forkserver.ForkServer to fork workers from, if usable
-    _proc: subprocess.Popen[bytes] | None = None
-    _guard: int = 0  # pid of the template-forked guard of the running worker (-1: not told yet)
-    _guard_fd: int = -1  # a pidfd of the guard, when the kernel has them: readable once it ends
-    _requests: int = -1
-    _replies: int = -1
-    _ready: bool = False
-    _slot: int = -1  # a lock file descriptor: this sandbox's claim on its uid
-    uid: int | None = None  # the user this sandbox's code runs as (None: the grader's own)
-    starts: int = 0
-    _tree: dict[int, int] = field(default_factory=dict)  # pid -> start time, last seen
-    _seen: set[tuple[int, int]] = field(default_factory=set)  # (pid, start time) killed
+    # What the running worker is made of: set by `start`, `kill` and `close`, never passed in.
+    uid: int | None = field(default=None, init=False)  # whom its code runs as (None: the grader)
+    starts: int = field(default=0, init=False)  # workers started so far
+    _workspace: Workspace | None = field(default=None, init=False)
+    _slot: int = field(default=-1, init=False)  # a lock file descriptor: the claim on `uid`
+    _proc: subprocess.Popen[bytes] | None = field(default=None, init=False)
+    _guard: int = field(default=0, init=False)  # pid of a template-forked guard (-1: not told yet)
+    _guard_fd: int = field(default=-1, init=False)  # a pidfd of the guard: readable once it ends
+    _requests: int = field(default=-1, init=False)  # our end of the request pipe
+    _replies: int = field(default=-1, init=False)  # our end of the reply pipe
+    _ready: bool = field(default=False, init=False)  # the worker has sent its first frame
+    _tree: dict[int, int] = field(default_factory=dict, init=False)  # pid -> start time, last seen
+    _seen: set[tuple[int, int]] = field(default_factory=set, init=False)  # (pid, start time) killed
 
     def start(self) -> None:
         """Start a worker in the background (returns at once), unless one is alive already.
@@ -165,27 +186,69 @@ class Sandbox:
         A worker that died between requests (it replied, then exited) is replaced here, so
         its death is not blamed on the next function called.
         """
-        workspace = self._workspace
-        if workspace is not None and not self.isolation.namespaces and workspace.overfull():
-            self.kill()  # no tmpfs bounds the workspace here: checked before every request
-            workspace.refill()
+        self._bound_workspace()
         if self._proc is not None or self._guard:
             if self._alive():
                 return
             self.kill()
-        if workspace is None:
-            if self.isolation.uid is not None:
-                self.uid, self._slot = _claim_uid(self.isolation.uid)
-            workspace = Workspace.make(self.sources, self.programs, self.uid, not self._forked)
-            self._workspace = workspace
+        workspace = self._workspace if self._workspace is not None else self._make_workspace()
+        ends = self._open_channels(workspace)
+        try:
+            self._launch(workspace, ends)
+        finally:
+            ends.close()
+        os.set_blocking(self._requests, False)
+        os.set_blocking(self._replies, False)  # frames already there are read without a select
+        self._ready = False
+        self._tree = {}
+        self.starts += 1
+
+    def _bound_workspace(self) -> None:
+        """Without namespaces no tmpfs bounds the workspace: refill it when it has grown over
+        its caps (checked before every request), killing the worker that filled it."""
+        workspace = self._workspace
+        if workspace is not None and not self.isolation.namespaces and workspace.overfull():
+            self.kill()
+            workspace.refill()
+
+    def _make_workspace(self) -> Workspace:
+        """The workspace, made once, owned by a sandbox user of this sandbox's own."""
+        if self.isolation.uid is not None:
+            self.uid, self._slot = _claim_uid(self.isolation.uid)
+        self._workspace = Workspace.make(self.sources, self.programs, self.uid, not self._forked)
+        return self._workspace
+
+    def _open_channels(self, workspace: Workspace) -> _WorkerEnds:
+        """New request and reply pipes (our ends kept in `_requests`, `_replies`) and the logs:
+        the descriptors a new worker inherits.
+
+        Raises:
+            SandboxBroken: a log is not a regular file.
+        """
         request_read, self._requests = os.pipe()
         self._replies, reply_write = os.pipe()
         for fd in (self._requests, self._replies):
             _widen_pipe(fd)
+        try:
+            out, err = workspace.open_logs()
+        except NotAFile as exc:
+            for fd in (request_read, reply_write):
+                os.close(fd)
+            raise SandboxBroken(str(exc)) from None
+        return _WorkerEnds(request_read, reply_write, out, err)
+
+    def _launch(self, workspace: Workspace, ends: _WorkerEnds) -> None:
+        """Fork the worker from the template, or start it as a new interpreter."""
         isolation = self.isolation
         confine = confinement(isolation, str(workspace.work), self.hide, self.uid)
         confine["rlimits"] = rlimits(self.memory, self.cpu_seconds, self.uid, isolation.level)
-        config = {"requests": request_read, "replies": reply_write, "confine": confine}
+        config = {"requests": ends.requests, "replies": ends.replies, "confine": confine}
+        home = "/tmp/sandbox/work" if isolation.namespaces else str(workspace.work)
+        if self._forked:
+            config["env"] = worker_environment(home)
+            self.template.spawn(config, list(ends.fds))
+            self._guard = -1  # the guard's pid is read when needed
+            return
         # Without a pid namespace a guard adopts (PR_SET_CHILD_SUBREAPER) and kills everything
         # the worker starts; with one, its first process does.
         mode = [] if isolation.namespaces else ["--guard"]
@@ -198,35 +261,16 @@ class Sandbox:
             *mode,
             json.dumps(config),
         ]
-        home = "/tmp/sandbox/work" if isolation.namespaces else str(workspace.work)
-        try:
-            out, err = workspace.open_logs()
-        except NotAFile as exc:
-            raise SandboxBroken(str(exc)) from None
-        try:
-            if self._forked:
-                config["env"] = worker_environment(home)
-                self.template.spawn(config, [request_read, reply_write, out, err])
-                self._guard = -1  # the guard's pid is read when needed
-            else:
-                self._proc = subprocess.Popen(
-                    command,
-                    stdin=subprocess.DEVNULL,
-                    stdout=out,
-                    stderr=err,
-                    pass_fds=(request_read, reply_write),
-                    cwd=workspace.work,
-                    env=worker_environment(home),
-                    start_new_session=True,
-                )
-        finally:
-            for fd in (request_read, reply_write, out, err):
-                os.close(fd)
-        os.set_blocking(self._requests, False)
-        os.set_blocking(self._replies, False)  # frames already there are read without a select
-        self._ready = False
-        self._tree = {}
-        self.starts += 1
+        self._proc = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=ends.stdout,
+            stderr=ends.stderr,
+            pass_fds=(ends.requests, ends.replies),
+            cwd=workspace.work,
+            env=worker_environment(home),
+            start_new_session=True,
+        )
 
     def request(
         self,

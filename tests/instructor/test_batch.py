@@ -1,4 +1,4 @@
-"""grader/instructor/batch.py: discovery, resume, grades.csv, the class report; fast ones use a stub
+"""grader/instructor/batch.py: resume, grades.csv, the class report; fast ones use a stub
 grader, the slow ones grade a real class with broken and hostile submissions in it.
 """
 
@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -19,6 +18,7 @@ import pytest
 
 from grader.authoring import stubs
 from grader.instructor import batch, classreport
+from grader.intake.discovery import Entry
 from grader.problems import DEFAULT_PATH, load
 from grader.results.outcomes import TestOutcome
 from grader.results.scoring import Results, score
@@ -74,49 +74,9 @@ def read_grades(out: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(stream))
 
 
-def test_discover_plain_layout(tmp_path: Path) -> None:
-    """Are folders, .py, .ipynb and .zip entries found, and everything else skipped?"""
-    folder = make_class(tmp_path / "class", ["alice", "bob.py", "carol.ipynb", "dave.zip"])
-    (folder / "notes.txt").write_text("x")
-    (folder / ".DS_Store").write_text("x")
-    (folder / "link").symlink_to(folder / "alice")
-    entries, notes = batch.discover(folder)
-    assert [e.name for e in entries] == ["alice", "bob.py", "carol.ipynb", "dave.zip"]
-    assert any("notes.txt" in n for n in notes) and any("link" in n for n in notes)
-    assert not any("DS_Store" in n for n in notes)
-
-
-def test_discover_gradescope_export(tmp_path: Path) -> None:
-    """Does Gradescope's export layout give one entry per submission, with names?"""
-    folder = make_class(tmp_path / "export", ["submission_101", "submission_102"])
-    (folder / batch.GRADESCOPE_METADATA).write_text(
-        "submission_101:\n  :submitters:\n  - :name: Ada Lovelace\n    :sid: '1'\n"
-        "  - :name: Alan Turing\n  :created_at: 2025-03-01 10:00:00 -0800\n"
-        "submission_102:\n  :submitters:\n  - :email: grace@example.edu\n"
-    )
-    entries, notes = batch.discover(folder)
-    assert [(e.name, e.students) for e in entries] == [
-        ("submission_101", "Ada Lovelace; Alan Turing"),
-        ("submission_102", "grace@example.edu"),
-    ]
-    assert notes == []
-
-
-def test_content_hash(tmp_path: Path) -> None:
-    """Does the hash follow file contents and names, and nothing else?"""
-    folder = make_class(tmp_path / "c", ["alice"])
-    first = batch.content_hash(folder / "alice")
-    os.utime(folder / "alice" / "conv.py", (1, 1))
-    assert batch.content_hash(folder / "alice") == first
-    (folder / "alice" / "conv.py").write_text("changed\n")
-    assert batch.content_hash(folder / "alice") != first
-    (folder / "alice" / "conv.py").rename(folder / "alice" / "rnn.py")
-    assert batch.content_hash(folder / "alice") != first
-
-
 def test_result_names_are_safe_and_distinct() -> None:
     """Do odd submission names map to distinct, safe file names?"""
-    entries = [batch.Entry(n, Path(n)) for n in ["a b.py", "a_b.py", "../x", "ü.zip"]]
+    entries = [Entry(n, Path(n)) for n in ["a b.py", "a_b.py", "../x", "ü.zip"]]
     names = batch.result_names(entries)
     assert len(set(names.values())) == 4
     assert all("/" not in n and not n.startswith(".") for n in names.values())
