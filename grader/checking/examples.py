@@ -66,7 +66,8 @@ class Result:
     value: Any = None
     raised: str = ""  # the exception's type name, e.g. "ValueError"
     message: str = ""  # the exception's message, or the broken contract's wording
-    changed: bool = False  # the call changed an argument in place
+    changed: bool = False  # the call changed an argument in place (or broke another contract)
+    grader_words: bool = False  # `message` is the grader's account: it did not finish, crashed
 
 
 def parse(text: str) -> Example:
@@ -226,6 +227,8 @@ def line(example: Example, expected: Result, got: Result) -> str:
 def _story(result: Result) -> str:
     if result.changed:
         return f"changed its input ({result.message})" if result.message else "changed its input"
+    if result.grader_words:
+        return _short(result.message, 120)
     if result.raised:
         return f"raised {result.raised}" + (f": {_short(result.message)}" if result.message else "")
     return show(result.value)
