@@ -121,7 +121,7 @@ def _grade(args: argparse.Namespace, problems: ProblemSet) -> int:
         if fmt == "gradescope":
             gradescope.write(gradescope.render(results), path)
         else:
-            formats.write(formats.render(fmt, results), path)
+            formats.write(formats.render(fmt, results, problems), path)
     print(table(results))
     for fmt, path in outputs:
         print(f"wrote {path} ({fmt})")
