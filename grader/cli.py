@@ -212,6 +212,9 @@ def _answers(args: argparse.Namespace, problems: ProblemSet) -> int:
     except handscores.HandScoresError as exc:
         print(f"error: {exc}; fix it or move it away (it was not changed)", file=sys.stderr)
         return EXIT_USAGE
+    except ProblemsError as exc:  # the set's model answers are missing
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     for note in done.notes:
         print(note)
     counts = ", ".join(f"{p} {n}/{done.submissions}" for p, n in done.answered.items())

@@ -326,6 +326,20 @@ def test_answers_command(tmp_path: Path, capsys) -> None:  # noqa: ANN001
     assert cli.main(["answers", str(folder / "bob.py"), "--out", str(out)]) == 2
 
 
+def test_answers_without_model_answers_is_a_usage_error(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    """Is a set whose model answers file is missing refused (exit 2), naming file and key?"""
+    document = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
+    set_file = tmp_path / "problems.yaml"  # its folders need not exist to write the pages
+    document["answers"] = "missing.md"
+    set_file.write_text(yaml.safe_dump(document))
+    (tmp_path / "class").mkdir()
+    out = tmp_path / "answers"
+    argv = ["--problems", str(set_file), "answers", str(tmp_path / "class"), "--out", str(out)]
+    assert cli.main(argv) == 2
+    assert "problems.yaml: 'answers': no file" in capsys.readouterr().err
+    assert not out.exists()
+
+
 def test_answers_refuses_to_overwrite_a_broken_hand_scores_file(tmp_path: Path, capsys) -> None:  # noqa: ANN001, E501
     """Is an unreadable existing hand-scores.csv a usage error, the file left as it was?"""
     folder = tmp_path / "class"
