@@ -56,7 +56,7 @@ class Limits:
 
 @dataclass(frozen=True)
 class Problem:
-    """One problem of the tutorial, or one exercise its recap motivates."""
+    """One problem of the set: auto-graded code, or a written answer graded by hand."""
 
     id: str
     title: str
@@ -75,7 +75,7 @@ class Problem:
 
 @dataclass(frozen=True)
 class ProblemSet:
-    """The whole exercise set, problems in tutorial order."""
+    """The whole exercise set, problems in the file's order."""
 
     title: str
     problems: tuple[Problem, ...]
@@ -141,7 +141,7 @@ class ProblemSet:
 
     @functools.cached_property
     def modules(self) -> tuple[str, ...]:
-        """The student modules, in first-use order: conv.py, shapes.py, ..."""
+        """The student modules, in first-use order: "layers" for the target `layers.dense`."""
         return tuple(dict.fromkeys(t.split(".")[0] for t in self.targets))
 
     @property
@@ -328,13 +328,15 @@ def _problem(
         raise ProblemsError(f"{at}: 'targets' is only for code problems")
     if kind == "code":
         if not isinstance(targets, list) or not targets:
-            raise ProblemsError(f"{at}: 'targets' must list the exercises graded, e.g. conv.conv2d")
+            raise ProblemsError(
+                f"{at}: 'targets' must list the exercises graded, e.g. layers.dense"
+            )
         for target in targets:
             match = _TARGET.match(target) if isinstance(target, str) else None
             if not match:
                 raise ProblemsError(
                     f"{at}: 'targets': {target!r} is not module.name (a lower-case module "
-                    "name, a dot, and the name defined in it), e.g. conv.conv2d"
+                    "name, a dot, and the name defined in it), e.g. layers.dense"
                 )
             module = match.group(1)
             if module in packages or module in sys.stdlib_module_names or module == "grader":

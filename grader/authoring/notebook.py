@@ -118,7 +118,7 @@ def _definitions(stub: str) -> tuple[list[str], dict[str, str]]:
 
 
 def build(problems: ProblemSet, stubs: dict[str, str]) -> nbformat.NotebookNode:
-    """The notebook for `problems`, given the stub text of every module (`conv.py` -> text)."""
+    """The notebook for `problems`, given the stub text of every module (`<module>.py` -> text)."""
     setup: list[str] = []
     named: dict[str, str] = {}
     for module in problems.modules:

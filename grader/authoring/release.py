@@ -165,7 +165,8 @@ def gradescope_members(
 def build_gradescope(
     out: Path, problems: ProblemSet | None = None, limit: SubmissionLimit | None = None
 ) -> Archive:
-    """Write the Gradescope autograder zip of `problems` (the tutorial's by default) to `out`."""
+    """Write the Gradescope autograder zip of `problems` (the repository's problems.yaml by
+    default) to `out`."""
     problems = problems or load(DEFAULT_PATH)
     _require_references(problems)
     if not any((problems.cases_dir / kind).is_dir() for kind in ("public", "hidden")):
@@ -315,7 +316,7 @@ def _words(items: list[str]) -> str:
 
 
 def _limits(problems: ProblemSet) -> str:
-    """The CPU time a call may use: "1 second of CPU time (10 seconds for `conv_layer`)"."""
+    """The CPU time a call may use: "1 second of CPU time (10 seconds for `train`)"."""
 
     def seconds(value: float) -> str:
         return f"{value:g} second{'' if value == 1 else 's'}"

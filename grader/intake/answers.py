@@ -46,7 +46,7 @@ class Answer:
 
     problem: str  # problems.yaml id
     text: str  # Markdown, as the student wrote it
-    origin: str  # where it was found: "answers.md", "hw/tutorial9.ipynb, cell 7"
+    origin: str  # where it was found: "answers.md", "hw/set.ipynb, cell 7"
 
 
 @dataclass(frozen=True)
