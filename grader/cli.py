@@ -7,8 +7,8 @@
     python -m grader batch SUBMISSIONS --out grades/ [--hand-scores hand-scores.csv]
     python -m grader answers SUBMISSIONS --out answers/   # written answers, for hand grading
     python -m grader check [SUBMISSION] [--problem ID]    # the public checks, as students run them
-    python -m grader stubs        # regenerate exercises/*.py from solutions/
-    python -m grader notebook     # regenerate exercises/tutorial9.ipynb
+    python -m grader stubs        # regenerate the stubs from the references
+    python -m grader notebook     # regenerate exercises/<name>.ipynb
 
 Exit status: 0 when results were written, whatever the score; 1 when --fail-under is not met;
 2 for a usage error (a bad option, a missing submission, a broken problems.yaml); 3 for a

@@ -169,7 +169,7 @@ def classroom_runners(problems: ProblemSet) -> list[tuple[str, str]]:
 
     The reporter accepts runner names of letters and digits only and reads each runner's
     payload from the environment variable `<RUNNER>_RESULTS` (upper case): "1a" -> "p1a",
-    "rnn-forward" -> "prnnforward".
+    "layer-norm" -> "playernorm".
     """
     return _runners([p for p in problems.problems if p.graded])
 
