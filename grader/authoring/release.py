@@ -448,23 +448,11 @@ def _record(out: str, path: str) -> None:
     code = pytest.main(
         ["-c", os.devnull, f"--rootdir={problems.root}", "-q", "-p", "no:cacheprovider",
          "--noconftest", str(public)],
-        plugins=[conftest, _SetProblems(problems)],
+        plugins=[conftest, conftest.GivenProblems(problems)],
     )  # fmt: skip
     if code != pytest.ExitCode.OK:
         raise SystemExit(f"public cases against {problems.solutions_dir}: pytest exit {int(code)}")
     Path(out).write_text(json.dumps(log, sort_keys=True), encoding="utf-8")
-
-
-class _SetProblems:
-    """Gives the student-side conftest the problem set being recorded."""
-
-    def __init__(self, problems: ProblemSet) -> None:
-        self._problems = problems
-
-    def pytest_configure(self, config: Any) -> None:
-        from grader.cases.conftest import PROBLEMS
-
-        config.stash[PROBLEMS] = self._problems
 
 
 class _Recorder:

@@ -33,10 +33,20 @@ from grader.selfcheck import inprocess
 ROOT = Path(__file__).resolve().parents[2]
 SUBMISSION_ENV = "TUTORIAL9_SUBMISSION"
 SUBMISSION = pytest.StashKey[inprocess.Submission]()  # set by grader/selfcheck/command.py
-# The problem set, when a plugin gives it (grader/authoring/release.py, recording another set's
-# answers);
-# else the problems.yaml of this folder's project (the student bundle's own).
+# The problem set, when a plugin gives it (`GivenProblems`: another set's cases run by
+# grader/selfcheck/command.py or recorded by grader/authoring/release.py); else the
+# problems.yaml of this folder's project (the student bundle's own).
 PROBLEMS = pytest.StashKey[ProblemSet]()
+
+
+class GivenProblems:
+    """A pytest plugin that tells this conftest which problem set's cases run."""
+
+    def __init__(self, problems: ProblemSet) -> None:
+        self._problems = problems
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.stash[PROBLEMS] = self._problems
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -46,7 +56,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def add_options(parser: pytest.Parser) -> None:
     """--problem and --submission (also called by the top-level conftest.py, which pytest
     reads first when it starts in exercises/)."""
-    group = parser.getgroup("tutorial9", "Tutorial 9 public checks")
+    group = parser.getgroup("tutorial9", "the exercise set's public checks")
     if any("--submission" in option.names() for option in group.options):
         return
     group.addoption(
