@@ -1,4 +1,9 @@
-"""CS2109s Tutorial 9 grader: sandboxed grading of the exercises, Gradescope results.
+"""A sandboxed grader for numpy exercise sets described by a problems.yaml: grading, CI and
+Gradescope results, stubs, notebooks and release bundles.
+
+Nothing here is specific to one set: modules, functions, folders and titles come from the set's
+problems.yaml (grader/problems.py); the default is the problems.yaml at the
+repository's top.
 
 The library entry point is `grader.grade(submission) -> Results` (grader/grading/pipeline.py). It is
 resolved on first use so that `import grader` stays cheap for the commands that do not grade.

@@ -7,8 +7,8 @@
     python -m grader batch SUBMISSIONS --out grades/ [--hand-scores hand-scores.csv]
     python -m grader answers SUBMISSIONS --out answers/   # written answers, for hand grading
     python -m grader check [SUBMISSION] [--problem ID]    # the public checks, as students run them
-    python -m grader stubs        # regenerate exercises/*.py from solutions/
-    python -m grader notebook     # regenerate exercises/tutorial9.ipynb
+    python -m grader stubs        # regenerate the stubs from the references
+    python -m grader notebook     # regenerate exercises/<name>.ipynb
 
 Exit status: 0 when results were written, whatever the score; 1 when --fail-under is not met;
 2 for a usage error (a bad option, a missing submission, a broken problems.yaml); 3 for a
@@ -121,7 +121,7 @@ def _grade(args: argparse.Namespace, problems: ProblemSet) -> int:
         if fmt == "gradescope":
             gradescope.write(gradescope.render(results), path)
         else:
-            formats.write(formats.render(fmt, results), path)
+            formats.write(formats.render(fmt, results, problems), path)
     print(table(results))
     for fmt, path in outputs:
         print(f"wrote {path} ({fmt})")
@@ -211,6 +211,9 @@ def _answers(args: argparse.Namespace, problems: ProblemSet) -> int:
         done = review.write(args.submissions, args.out, problems)
     except handscores.HandScoresError as exc:
         print(f"error: {exc}; fix it or move it away (it was not changed)", file=sys.stderr)
+        return EXIT_USAGE
+    except ProblemsError as exc:  # the set's model answers are missing
+        print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     for note in done.notes:
         print(note)

@@ -37,6 +37,9 @@ _FOLDERS = {  # key -> (default, what it holds), each relative to problems.yaml'
     "cases": ("cases", "the grading cases, in public/ and hidden/"),
     "exercises": ("exercises", "the generated student stubs and notebook"),
 }
+# The written problems' model answers and rubrics, relative to problems.yaml's folder: by
+# default beside it. Never shipped to students; only `python -m grader answers` reads it.
+ANSWERS = "answers.md"
 
 
 class ProblemsError(ValueError):
@@ -56,7 +59,7 @@ class Limits:
 
 @dataclass(frozen=True)
 class Problem:
-    """One problem of the tutorial, or one exercise its recap motivates."""
+    """One problem of the set: auto-graded code, or a written answer graded by hand."""
 
     id: str
     title: str
@@ -82,7 +85,7 @@ class Problem:
 
 @dataclass(frozen=True)
 class ProblemSet:
-    """The whole exercise set, problems in tutorial order."""
+    """The whole exercise set, problems in the file's order."""
 
     title: str
     problems: tuple[Problem, ...]
@@ -93,6 +96,32 @@ class ProblemSet:
     cases: str = "cases"
     exercises: str = "exercises"
     name: str = "exercises"  # short name: the notebook is <name>.ipynb, the bundle <name>/
+    answers: str = ANSWERS  # the model answers' file, relative to `root`
+
+    @property
+    def answers_path(self) -> Path:
+        """The written problems' model answers and rubrics (`## <id>` sections, each with a
+        `### Rubric`); it may be absent where only the problems are needed, as in a student
+        bundle (see `model_answers_path`)."""
+        return self.root / self.answers
+
+    def model_answers_path(self) -> Path | None:
+        """`answers_path` for reading the model answers; None when the set has no written
+        problem.
+
+        Raises:
+            ProblemsError: the set has written problems and the file does not exist.
+        """
+        written = [p.id for p in self.problems if not p.graded]
+        if not written:
+            return None
+        if not self.answers_path.is_file():
+            raise ProblemsError(
+                f"{self.path.name}: 'answers': no file {self.answers_path} (the model answers "
+                f"of the written problems {', '.join(written)}); write it, or point 'answers' "
+                "at it"
+            )
+        return self.answers_path
 
     @property
     def notebook_name(self) -> str:
@@ -122,7 +151,7 @@ class ProblemSet:
 
     @functools.cached_property
     def modules(self) -> tuple[str, ...]:
-        """The student modules, in first-use order: conv.py, shapes.py, ..."""
+        """The student modules, in first-use order: "layers" for the target `layers.dense`."""
         return tuple(dict.fromkeys(t.split(".")[0] for t in self.targets))
 
     @property
@@ -206,7 +235,8 @@ def load(path: Path | str = DEFAULT_PATH) -> ProblemSet:
 def parse(raw: Any, path: Path) -> ProblemSet:
     """Validate an already-parsed YAML document (see `load`)."""
     where = path.name
-    keys = {"schema_version", "name", "title", "packages", "limits", "problems", *_FOLDERS}
+    keys = {"schema_version", "name", "title", "packages", "limits", "problems", "answers"}
+    keys |= set(_FOLDERS)
     top = _mapping(raw, where, keys)
     if top.get("schema_version") != SCHEMA_VERSION:
         raise ProblemsError(
@@ -231,7 +261,10 @@ def parse(raw: Any, path: Path) -> ProblemSet:
             raise ProblemsError(f"{where}: problem {problem.id!r}: duplicate 'id'")
         seen.add(problem.id)
     folders = {key: _folder(top, key, where) for key in _FOLDERS}
-    loaded = ProblemSet(title, problems, limits, path, packages, **folders, name=name)
+    answers = _answers(top.get("answers", ANSWERS), where)
+    loaded = ProblemSet(
+        title, problems, limits, path, packages, **folders, name=name, answers=answers
+    )
     worst = loaded.worst_case()
     if limits.budget < worst:
         raise ProblemsError(
@@ -270,6 +303,16 @@ def _folder(top: dict[str, Any], key: str, where: str) -> str:
     return Path(value).as_posix()
 
 
+def _answers(value: Any, where: str) -> str:
+    parts = Path(value).parts if isinstance(value, str) else ()
+    if not parts or Path(value).is_absolute() or ".." in parts:
+        raise ProblemsError(
+            f"{where}: 'answers' must be a file below the folder holding {where} (the written "
+            f"problems' model answers, {ANSWERS} beside it by default), got {value!r}"
+        )
+    return Path(value).as_posix()
+
+
 def _problem(
     raw: Any, index: int, defaults: Limits, where: str, packages: tuple[str, ...]
 ) -> Problem:
@@ -298,13 +341,15 @@ def _problem(
         raise ProblemsError(f"{at}: 'targets' is only for code problems")
     if kind == "code":
         if not isinstance(targets, list) or not targets:
-            raise ProblemsError(f"{at}: 'targets' must list the exercises graded, e.g. conv.conv2d")
+            raise ProblemsError(
+                f"{at}: 'targets' must list the exercises graded, e.g. layers.dense"
+            )
         for target in targets:
             match = _TARGET.match(target) if isinstance(target, str) else None
             if not match:
                 raise ProblemsError(
                     f"{at}: 'targets': {target!r} is not module.name (a lower-case module "
-                    "name, a dot, and the name defined in it), e.g. conv.conv2d"
+                    "name, a dot, and the name defined in it), e.g. layers.dense"
                 )
             module = match.group(1)
             if module in packages or module in sys.stdlib_module_names or module == "grader":

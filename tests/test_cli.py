@@ -70,12 +70,15 @@ def check_outputs(folder: Path, fault: bool) -> None:
     assert ("grader_error" in document["extra_data"]) == fault
     ET.parse(folder / "junit.xml")
     env = reporter.parse_env((folder / "classroom.env").read_text())
+    heading = (folder / "summary.md").read_text(encoding="utf-8").splitlines()[0]
     if env or not fault:  # empty only when problems.yaml itself could not be read
         seen = reporter.report(env, RUNNERS)
         assert seen.max_points == 19
         statuses = {reporter.payload(env, runner)["status"] for runner in RUNNERS.split(",")}
         assert (statuses == {"error"}) == fault
-    assert "Tutorial 9" in (folder / "summary.md").read_text(encoding="utf-8")
+        assert heading.startswith(f"## {PROBLEMS.title} — ")  # the set's own title
+    else:
+        assert heading == "## Not graded"
 
 
 def all_formats(folder: Path) -> list[str]:
@@ -165,7 +168,7 @@ def test_documented_classroom_snippet_reports_below_fail_under(
     assert cli.main(["grade", str(submission), *argv[5:]]) == 1
     seen = reporter.report(reporter.parse_env(github_env.read_text()), RUNNERS)
     assert seen.points == 0 and seen.max_points == 19 and seen.failed
-    assert "Tutorial 9" in summary.read_text(encoding="utf-8")
+    assert summary.read_text(encoding="utf-8").startswith(f"## {PROBLEMS.title} — ")
 
 
 def test_grader_fault_writes_fault_documents(monkeypatch, submission: Path, tmp_path: Path) -> None:  # noqa: ANN001, E501
@@ -323,6 +326,20 @@ def test_answers_command(tmp_path: Path, capsys) -> None:  # noqa: ANN001
     assert "4b 1/2" in printed and "4c 0/2" in printed and "hand-scores.csv" in printed
     assert (out / "4b.html").is_file() and (out / "hand-scores.csv").is_file()
     assert cli.main(["answers", str(folder / "bob.py"), "--out", str(out)]) == 2
+
+
+def test_answers_without_model_answers_is_a_usage_error(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    """Is a set whose model answers file is missing refused (exit 2), naming file and key?"""
+    document = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
+    set_file = tmp_path / "problems.yaml"  # its folders need not exist to write the pages
+    document["answers"] = "missing.md"
+    set_file.write_text(yaml.safe_dump(document))
+    (tmp_path / "class").mkdir()
+    out = tmp_path / "answers"
+    argv = ["--problems", str(set_file), "answers", str(tmp_path / "class"), "--out", str(out)]
+    assert cli.main(argv) == 2
+    assert "problems.yaml: 'answers': no file" in capsys.readouterr().err
+    assert not out.exists()
 
 
 def test_answers_refuses_to_overwrite_a_broken_hand_scores_file(tmp_path: Path, capsys) -> None:  # noqa: ANN001, E501

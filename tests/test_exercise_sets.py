@@ -1,10 +1,12 @@
 """The engine holds nothing specific to one exercise set: examples/attention, a second set with
-its own problems.yaml, references and cases, is generated, graded and batch-graded by the same
-code as the tutorial."""
+its own problems.yaml, references, cases and model answers, goes through every command (grade,
+check, batch, answers, stubs, notebook, build-student, build-gradescope) with the same code as
+the tutorial."""
 
 from __future__ import annotations
 
 import csv
+import html
 import json
 import math
 import os
@@ -19,8 +21,10 @@ import numpy as np
 import pytest
 import yaml
 
+from grader import cli
 from grader.authoring import notebook, release, stubs
 from grader.grading.pipeline import grade
+from grader.intake import answers
 from grader.problems import load, parse
 from tests.authoring import test_release as release_tests
 
@@ -85,6 +89,21 @@ def test_the_sets_stubs_and_notebook_are_current() -> None:
     assert committed == notebook.render(SET, rendered)
 
 
+def test_the_cli_writes_the_sets_stubs_and_notebook(tmp_path: Path) -> None:
+    """Do `stubs --problems` and `notebook --problems` write the set's files, into the folder
+    its problems.yaml names (a copy of the set, its exercises/ removed)?"""
+    copy = tmp_path / "attention"
+    shutil.copytree(SET.root, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.rmtree(copy / SET.exercises)
+    (copy / SET.exercises).mkdir()
+    for command in ("stubs", "notebook"):
+        assert cli.main([command, "--problems", str(copy / "problems.yaml")]) == 0
+    written = sorted(p.name for p in (copy / SET.exercises).iterdir())
+    assert written == sorted([SET.notebook_name, *(f"{m}.py" for m in SET.modules)])
+    for name in written:
+        assert (copy / SET.exercises / name).read_bytes() == (SET.exercises_dir / name).read_bytes()
+
+
 # --- grading ------------------------------------------------------------------------------------
 
 
@@ -128,14 +147,16 @@ def test_the_sets_misconception_hint_reaches_the_student(tmp_path: Path) -> None
 def test_the_cli_grades_and_batch_grades_the_set(tmp_path: Path) -> None:
     """Do `grade --problems` and `batch --problems` work on the set, with no set-specific code?"""
     problems = str(SET.path)
-    out = tmp_path / "results.json"
+    out, summary = tmp_path / "results.json", tmp_path / "summary.md"
     run = subprocess.run(
         [sys.executable, "-m", "grader", "grade", "--problems", problems,
-         str(SET.solutions_dir), "--out", str(out)],
+         str(SET.solutions_dir), "--out", str(out), "--format", f"markdown={summary}"],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
     assert json.loads(out.read_text())["score"] == 6
+    heading = summary.read_text(encoding="utf-8").splitlines()[0]
+    assert heading == f"## {SET.title} — auto-graded score 6 / 6"
     for name, source in (("alice", SET.solutions_dir), ("bob", SET.exercises_dir)):
         (tmp_path / "class" / name).mkdir(parents=True)
         for module in SET.modules:
@@ -152,17 +173,83 @@ def test_the_cli_grades_and_batch_grades_the_set(tmp_path: Path) -> None:
     assert list(rows["alice"])[2:5] == ["ln", "weights", "attend"]
 
 
+@pytest.mark.slow
+def test_the_cli_checks_the_set() -> None:
+    """Does `check --problems` run the set's public cases (not the tutorial's): passing on its
+    references, failing on its stubs (its exercises/, the default), one problem with --problem?"""
+    base = [sys.executable, "-m", "grader", "check", "--problems", str(SET.path)]
+    expected = {
+        (str(SET.solutions_dir),): (0, "3 passed"),
+        (): (1, "is not implemented yet"),
+        (str(SET.solutions_dir), "--problem", "ln"): (0, "1 passed, 2 deselected"),
+    }
+    for extra, (status, said) in expected.items():
+        run = subprocess.run(
+            [*base, *extra], cwd=ROOT, env=_clean_env(), capture_output=True, text=True,
+            timeout=300,
+        )  # fmt: skip
+        assert run.returncode == status, (extra, run.stdout[-2000:], run.stderr[-2000:])
+        assert said in run.stdout and "test_attention.py" in run.stdout, run.stdout[-2000:]
+        assert "test_conv" not in run.stdout
+
+
+def _section(text: str, problem_id: str) -> list[str]:
+    """The non-blank lines of `## <problem_id>`'s section of a model answers file."""
+    body = text.split(f"## {problem_id}\n", 1)[1].split("\n## ", 1)[0]
+    return [line.strip() for line in body.splitlines() if line.strip()]
+
+
+def test_the_answers_command_shows_the_sets_own_model_answers(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    """Does `answers --problems` find the set's written answers (answers.md, the generated
+    notebook, a notebook with the legacy metadata key) and show examples/attention/answers.md's
+    model answer and rubric, not the tutorial's?"""
+    written = [p for p in SET.problems if not p.graded]
+    assert [p.id for p in written] == ["why-scale"]
+    document = json.loads(notebook.render(SET, stubs.render_all(SET)))
+    (cell,) = [c for c in document["cells"] if answers.METADATA_KEY in c.get("metadata", {})]
+    folder = tmp_path / "class"
+    for name in ("alice", "bob", "carol"):
+        (folder / name).mkdir(parents=True)
+    (folder / "alice" / "answers.md").write_text("## why-scale\nAlice: the softmax saturates.\n")
+    cell["source"] = "Bob: the variance grows with d."
+    (folder / "bob" / SET.notebook_name).write_text(json.dumps(document))
+    cell["source"] = "Carol: from a notebook handed out before the key was renamed."
+    cell["metadata"] = {"tutorial9": cell["metadata"].pop(answers.METADATA_KEY)}
+    cell["id"] = "renamed"
+    (folder / "carol" / SET.notebook_name).write_text(json.dumps(document))
+    out = tmp_path / "answers"
+    argv = ["answers", "--problems", str(SET.path), str(folder), "--out", str(out)]
+    assert cli.main(argv) == 0
+    assert "why-scale 3/3" in capsys.readouterr().out
+    page = (out / "why-scale.html").read_text(encoding="utf-8")
+    model = _section((SET.root / "answers.md").read_text(encoding="utf-8"), "why-scale")
+    assert SET.answers_path == SET.root / "answers.md"
+    for line in (model[0], model[-1]):  # the model answer's first line, the rubric's last
+        assert html.escape(line.removeprefix("- ")) in page
+    assert "None in" not in page
+    for who in ("Alice: the softmax", "Bob: the variance", "Carol: from a notebook"):
+        assert who in page
+    assert html.escape(SET.title) in (out / "index.html").read_text(encoding="utf-8")
+    header = (out / "hand-scores.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert "why-scale (max 1)" in header
+
+
 # --- release: the student bundle and the Gradescope zip ----------------------------------------
+# Built with the command line (`build-student`/`build-gradescope --problems`), once per module.
 
 
 @pytest.fixture(scope="module")
 def set_student_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return release.build_student(tmp_path_factory.mktemp("set") / "student.zip", SET).path
+    out = tmp_path_factory.mktemp("set") / "student.zip"
+    assert cli.main(["build-student", "--problems", str(SET.path), "--out", str(out)]) == 0
+    return out
 
 
 @pytest.fixture(scope="module")
 def set_gradescope_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return release.build_gradescope(tmp_path_factory.mktemp("set") / "autograder.zip", SET).path
+    out = tmp_path_factory.mktemp("set") / "autograder.zip"
+    assert cli.main(["build-gradescope", "--problems", str(SET.path), "--out", str(out)]) == 0
+    return out
 
 
 def _unzip(path: Path, into: Path) -> Path:

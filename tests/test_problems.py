@@ -228,6 +228,9 @@ _DELETE = object()
             id="solutions-not-importable",
         ),
         pytest.param("name", "tutorial 9", "p.yaml: 'name' must be a short name", id="name"),
+        pytest.param("answers", "/srv/a.md", "p.yaml: 'answers' must be a file below", id="ans"),
+        pytest.param("answers", "../a.md", "p.yaml: 'answers' must be a file below", id="ans-up"),
+        pytest.param("answers", 3, "p.yaml: 'answers' must be a file below", id="ans-number"),
         pytest.param(
             "problems/0/targets",
             _DELETE,
@@ -364,3 +367,42 @@ def test_shipped_examples_call_their_problems_targets(shipped: P.ProblemSet) -> 
         for target, example in problem.examples:
             assert target in problem.targets and target.endswith("." + example.function)
             assert example in problem.examples_for(target)
+
+
+def test_model_answers_default_beside_the_file_and_are_required_for_written_problems(
+    tmp_path: Path,
+) -> None:
+    """Is answers.md beside problems.yaml the default, and its absence an error naming the
+    file and key only when there is a written problem to read it for?"""
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(_minimal()))
+    loaded = P.load(path)  # loads without it: a student bundle ships no model answers
+    assert loaded.answers_path == tmp_path.resolve() / "answers.md"
+    with pytest.raises(P.ProblemsError, match=r"p\.yaml: 'answers': no file .*written problems w"):
+        loaded.model_answers_path()
+    (tmp_path / "answers.md").write_text("## w\nYes.\n")
+    assert loaded.model_answers_path() == tmp_path.resolve() / "answers.md"
+    document = _minimal()
+    del document["problems"][1]
+    code_only = P.parse({**document, "answers": "absent.md"}, path)
+    assert code_only.model_answers_path() is None
+
+
+def test_answers_key_is_relative_to_the_file(tmp_path: Path) -> None:
+    """Does `answers:` name a file relative to problems.yaml's folder?"""
+    loaded = P.parse({**_minimal(), "answers": "refs/model.md"}, tmp_path / "p.yaml")
+    assert loaded.answers_path == tmp_path.resolve() / "refs" / "model.md"
+
+
+@pytest.mark.parametrize(
+    ("path", "answers"),
+    [
+        (P.DEFAULT_PATH, "solutions/answers.md"),
+        (P.DEFAULT_PATH.parent / "examples" / "attention" / "problems.yaml", "answers.md"),
+    ],
+)
+def test_the_repositorys_sets_have_their_model_answers(path: Path, answers: str) -> None:
+    """Do both sets of the repository name a model answers file that exists?"""
+    loaded = P.load(path)
+    assert loaded.answers == answers
+    assert loaded.model_answers_path() == loaded.root / answers

@@ -1,10 +1,10 @@
-"""Build the student notebook, exercises/tutorial9.ipynb, from problems.yaml and the stubs.
+"""Build the student notebook, exercises/<name>.ipynb, from problems.yaml and the stubs.
 
 Per problem: a Markdown cell with the statement, then a code cell holding the stubs of the
 exercises the problem grades (verbatim, so the grader finds them by name) and a check cell,
 `check("<id>")`, running its public cases on them (grader/selfcheck/command.py), or a Markdown
 answer cell
-for a written problem, marked `{"tutorial9": {"answer": "<id>"}}` in its metadata (see
+for a written problem, marked `{"grader": {"answer": "<id>"}}` in its metadata (see
 grader/intake/answers.py). The first code cell loads `check` from the student bundle's files beside
 the notebook (or says how to get them); imports and given constants go into one setup cell;
 the last cell checks everything and says what to submit. Cell ids are derived from problem ids
@@ -58,23 +58,23 @@ def _intro(problems: ProblemSet) -> str:
     return f"{head}\n\n{textwrap.fill(last, width=96)}"
 
 
-# The setup cell's "tutorial9" is the set's name (its bundle folder and zip).
+# In the setup cell, @NAME@ stands for the set's name (its bundle folder and zip).
 # Runs in Jupyter, JupyterLab, VS Code and Colab. The grader runs it too (it is made only of
 # imports, assignments, `if` and `try`), harmlessly: there it finds nothing and defines the
 # fallback `check`.
 _CHECKS = """\
 # Run this cell first: it loads check(), which runs a problem's public test cases on your
-# functions. It needs the files of tutorial9-student.zip around this notebook (exercises/).
+# functions. It needs the files of @NAME@-student.zip around this notebook (exercises/).
 import sys
 from pathlib import Path
 
-_places = [Path.cwd(), Path.cwd().parent, Path.cwd() / "tutorial9"]
+_places = [Path.cwd(), Path.cwd().parent, Path.cwd() / "@NAME@"]
 _found = [place for place in _places if (place / "grader" / "check.py").is_file()]
-if not _found and Path("tutorial9-student.zip").is_file():  # uploaded to Colab, say
+if not _found and Path("@NAME@-student.zip").is_file():  # uploaded to Colab, say
     import zipfile
 
-    zipfile.ZipFile("tutorial9-student.zip").extractall()
-    _found = [Path.cwd() / "tutorial9"]
+    zipfile.ZipFile("@NAME@-student.zip").extractall()
+    _found = [Path.cwd() / "@NAME@"]
 if _found and str(_found[0]) not in sys.path:
     sys.path.insert(0, str(_found[0]))
 try:
@@ -84,9 +84,9 @@ except ImportError as _error:
 
     def check(problem=None):
         print(
-            "check() needs the files of tutorial9-student.zip next to this notebook "
-            f"({_missing}). Unzip it and open exercises/tutorial9.ipynb from the unzipped "
-            "folder; in Colab, upload tutorial9-student.zip to the Files panel and run the "
+            "check() needs the files of @NAME@-student.zip next to this notebook "
+            f"({_missing}). Unzip it and open exercises/@NAME@.ipynb from the unzipped "
+            "folder; in Colab, upload @NAME@-student.zip to the Files panel and run the "
             "first code cell again. If pytest is missing: pip install -r requirements.txt"
         )"""
 
@@ -118,7 +118,7 @@ def _definitions(stub: str) -> tuple[list[str], dict[str, str]]:
 
 
 def build(problems: ProblemSet, stubs: dict[str, str]) -> nbformat.NotebookNode:
-    """The notebook for `problems`, given the stub text of every module (`conv.py` -> text)."""
+    """The notebook for `problems`, given the stub text of every module (`<module>.py` -> text)."""
     setup: list[str] = []
     named: dict[str, str] = {}
     for module in problems.modules:
@@ -128,7 +128,7 @@ def build(problems: ProblemSet, stubs: dict[str, str]) -> nbformat.NotebookNode:
 
     cells = [
         _markdown("intro", _intro(problems)),
-        _code("checks", _CHECKS.replace("tutorial9", problems.name)),
+        _code("checks", _CHECKS.replace("@NAME@", problems.name)),
         _code("setup", "\n".join(setup)),
     ]
     placed: set[str] = set()

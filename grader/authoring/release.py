@@ -165,7 +165,8 @@ def gradescope_members(
 def build_gradescope(
     out: Path, problems: ProblemSet | None = None, limit: SubmissionLimit | None = None
 ) -> Archive:
-    """Write the Gradescope autograder zip of `problems` (the tutorial's by default) to `out`."""
+    """Write the Gradescope autograder zip of `problems` (the repository's problems.yaml by
+    default) to `out`."""
     problems = problems or load(DEFAULT_PATH)
     _require_references(problems)
     if not any((problems.cases_dir / kind).is_dir() for kind in ("public", "hidden")):
@@ -315,7 +316,7 @@ def _words(items: list[str]) -> str:
 
 
 def _limits(problems: ProblemSet) -> str:
-    """The CPU time a call may use: "1 second of CPU time (10 seconds for `conv_layer`)"."""
+    """The CPU time a call may use: "1 second of CPU time (10 seconds for `train`)"."""
 
     def seconds(value: float) -> str:
         return f"{value:g} second{'' if value == 1 else 's'}"
@@ -431,7 +432,7 @@ def _record(out: str, path: str) -> None:
     import pytest
 
     from grader.cases import conftest
-    from grader.selfcheck.options import SUBMISSION_ENV
+    from grader.selfcheck.options import SUBMISSION_ENV, GivenProblems
 
     problems = load(path)
     package = importlib.import_module(problems.solutions_package)
@@ -448,23 +449,11 @@ def _record(out: str, path: str) -> None:
     code = pytest.main(
         ["-c", os.devnull, f"--rootdir={problems.root}", "-q", "-p", "no:cacheprovider",
          "--noconftest", str(public)],
-        plugins=[conftest, _SetProblems(problems)],
+        plugins=[conftest, GivenProblems(problems)],
     )  # fmt: skip
     if code != pytest.ExitCode.OK:
         raise SystemExit(f"public cases against {problems.solutions_dir}: pytest exit {int(code)}")
     Path(out).write_text(json.dumps(log, sort_keys=True), encoding="utf-8")
-
-
-class _SetProblems:
-    """Gives the student-side conftest the problem set being recorded."""
-
-    def __init__(self, problems: ProblemSet) -> None:
-        self._problems = problems
-
-    def pytest_configure(self, config: Any) -> None:
-        from grader.selfcheck.options import PROBLEMS
-
-        config.stash[PROBLEMS] = self._problems
 
 
 class _Recorder:

@@ -2,10 +2,10 @@
 
 A reference module marks its answers with full-line comments::
 
-    def relu(x):
+    def double(x):
         \"\"\"...\"\"\"
         # BEGIN SOLUTION
-        return np.maximum(x, 0.0)
+        return 2 * x
         # END SOLUTION
 
 In the stub, a region inside a function becomes ``raise NotImplementedError(...)`` naming the

@@ -4,8 +4,8 @@ function and the reference part ways, in a line they can paste and run.
 A failed hidden case cannot show its inputs. What it can show is a small example that fails the
 same way for this student's own function:
 
-    Try: leaky_relu(np.array([-2.0, 3.0]), alpha=0.5)  -> expected array([-1.,  3.]), yours
-    array([-0.02,  3.  ])
+    Try: scale(np.array([-2.0, 3.0]), factor=0.5)  -> expected array([-1. , 1.5]), yours
+    array([-2., 3.])
 
 Examples are public by construction: each is a call written in problems.yaml under its problem's
 `examples:` (in the student bundle too), never derived from a hidden input. The grader tries a

@@ -44,10 +44,10 @@ class Expect:
 
     Every check takes `actual`, what the student returned (untrusted); `expected`, the
     reference result; `what`, a short label that is safe to show for hidden cases, e.g.
-    "conv2d(image, kernel)": names, never values; `inputs`, the call's arguments by name, shown
+    "dense(x, weights)": names, never values; `inputs`, the call's arguments by name, shown
     only when revealing; and `misconceptions`, hint -> the value that mistake returns, where
-    the hint completes "It looks like ...", e.g. {"the kernel was flipped (true convolution)":
-    flipped}. It returns the returned value as a plain, checked value.
+    the hint completes "It looks like ...", e.g. {"the weights were used transposed":
+    transposed}. It returns the returned value as a plain, checked value.
 
     Args:
         rtol: relative tolerance for floating-point values (np.isclose semantics).

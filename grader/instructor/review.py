@@ -6,10 +6,10 @@ SUBMISSIONS is a folder of submissions as `batch` reads it (Gradescope's "Export
 folder included, names from its metadata). The output folder gets:
 
 - `<problem id>.html` per written problem: its statement, the model answer and the rubric
-  from solutions/answers.md, then every student's answer (Markdown rendered by
-  grader/instructor/markup.py, LaTeX shown as written, the Markdown source a click away), each
-  under an
-  anchor `#s-<submission>`, and at the end the submissions with no answer, listed by name;
+  from the set's model answers (problems.yaml's `answers`, `ProblemSet.answers_path`), then
+  every student's answer (Markdown rendered by grader/instructor/markup.py, LaTeX shown as
+  written, the Markdown source a click away), each under an anchor `#s-<submission>`, and at
+  the end the submissions with no answer, listed by name;
 - `index.html`: every problem with its counts, every submission with what it answered;
 - `hand-scores.csv` (grader/instructor/handscores.py) for the TA's points.
 
@@ -31,7 +31,6 @@ from grader.intake import answers, discovery
 from grader.problems import Problem, ProblemSet
 from grader.results import formats
 
-MODEL_ANSWERS = Path(__file__).resolve().parents[2] / "solutions" / "answers.md"
 INDEX = "index.html"
 _RUBRIC = re.compile(r"^ {0,3}#{3,6}[ \t]+rubric\b.*$", re.I | re.M)
 _STYLE = """
@@ -62,9 +61,16 @@ class Review:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
-def model_answers(written: Sequence[Problem], path: Path = MODEL_ANSWERS) -> dict[str, tuple]:
-    """Problem id -> (model answer, rubric) Markdown from solutions/answers.md ("" if none)."""
-    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+def model_answers(problems: ProblemSet) -> dict[str, tuple[str, str]]:
+    """Problem id -> (model answer, rubric) Markdown from the set's model answers ("" for a
+    part the file does not hold).
+
+    Raises:
+        ProblemsError: the set has written problems and its model answers file is missing.
+    """
+    written = [p for p in problems.problems if not p.graded]
+    path = problems.model_answers_path()
+    text = path.read_text(encoding="utf-8") if path is not None else ""
     result = {}
     for problem, section in answers.sections(text, written).items():
         parts = _RUBRIC.split(section, maxsplit=1)
@@ -76,9 +82,11 @@ def write(submissions: Path, out: Path, problems: ProblemSet) -> Review:
     """Collect every submission's written answers and write the pages and hand-scores.csv.
 
     Raises handscores.HandScoresError when an existing hand-scores.csv in `out` cannot be
-    read (it is never overwritten then).
+    read (it is never overwritten then), and ProblemsError when the set's model answers are
+    missing (before anything is written).
     """
     written = [p for p in problems.problems if not p.graded]
+    models = model_answers(problems)
     entries, notes = discovery.discover(Path(submissions))
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -88,11 +96,12 @@ def write(submissions: Path, out: Path, problems: ProblemSet) -> Review:
     for entry in entries:
         notes += [f"{entry.name}: {note}" for note in collected[entry.name].notes]
     anchors = _anchors([e.name for e in entries])
-    models = model_answers(written)
     pages = []
     for problem in written:
         page = out / f"{problem.id}.html"
-        text = _problem_page(problem, entries, collected, anchors, models.get(problem.id))
+        text = _problem_page(
+            problem, entries, collected, anchors, models.get(problem.id), problems.answers
+        )
         formats.write(text, page)
         pages.append(page)
     formats.write(_index_page(problems.title, written, entries, collected, anchors, notes),
@@ -137,8 +146,10 @@ def _problem_page(
     collected: dict[str, answers.Answers],
     anchors: dict[str, str],
     model: tuple[str, str] | None,
+    source: str,
 ) -> str:
     model_text, rubric = model or ("", "")
+    none = f"<p>None in {html.escape(source)}.</p>"
     done = [e for e in entries if problem.id in collected[e.name].found]
     missing = [e for e in entries if problem.id not in collected[e.name].found]
     parts = [
@@ -146,10 +157,10 @@ def _problem_page(
         f"<h1>{html.escape(problem.title)} <small>({problem.points:g} pt)</small></h1>",
         f'<div class="statement">{markup.render(problem.statement)}</div>',
         '<h2>Model answer</h2><div class="model">'
-        + (markup.render(model_text) if model_text else "<p>None in solutions/answers.md.</p>")
+        + (markup.render(model_text) if model_text else none)
         + "</div>",
         '<h2>Rubric</h2><div class="rubric">'
-        + (markup.render(rubric) if rubric else "<p>None in solutions/answers.md.</p>")
+        + (markup.render(rubric) if rubric else none)
         + "</div>",
         f"<h2>Answers ({len(done)} of {len(entries)}; {len(missing)} missing)</h2>",
         '<p class="grade">Enter points in hand-scores.csv, column '

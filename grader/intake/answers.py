@@ -3,8 +3,9 @@
 Where a student's answer to a written problem (problems.yaml `kind: written`) can be:
 
 - in a notebook, in the Markdown (or raw) cell whose metadata says which problem it answers,
-  `{"tutorial9": {"answer": "4b"}}`, as the generated notebook's answer cells do; a cell
-  that lost its metadata is still found by its cell id, `4b-answer`. The answer cell's
+  `{"grader": {"answer": "4b"}}`, as the generated notebook's answer cells do (notebooks
+  generated before the key was renamed say `"tutorial9"`, read just the same); a cell that
+  lost its metadata is still found by its cell id, `4b-answer`. The answer cell's
   placeholder, left as it is, counts as no answer;
 - in `answers.md`, one section per written problem under a heading naming it: `## 4b`,
   `## Problem 4(b)`, `### 1c-why`, `## 1(c) why` or the problem's title. A section runs to the
@@ -29,7 +30,9 @@ from pathlib import Path
 from grader.intake.submission import IntakeLimits
 from grader.problems import Problem
 
-METADATA_KEY = "tutorial9"  # cell.metadata["tutorial9"]["answer"] = problem id
+METADATA_KEY = "grader"  # cell.metadata["grader"]["answer"] = problem id
+# Keys read as well: notebooks handed out before the key was renamed carry these.
+LEGACY_METADATA_KEYS = ("tutorial9",)
 ANSWERS_FILE = "answers.md"
 PLACEHOLDER = "**Your answer:** _write it here._"
 _SKIPPED_DIRS = {"__MACOSX", ".ipynb_checkpoints", "__pycache__", ".git"}
@@ -43,7 +46,7 @@ class Answer:
 
     problem: str  # problems.yaml id
     text: str  # Markdown, as the student wrote it
-    origin: str  # where it was found: "answers.md", "hw/tutorial9.ipynb, cell 7"
+    origin: str  # where it was found: "answers.md", "hw/set.ipynb, cell 7"
 
 
 @dataclass(frozen=True)
@@ -153,9 +156,10 @@ def _from_file(name: str, data: bytes, written: Sequence[Problem]) -> list[Answe
 
 def _cell_problem(cell: dict, ids: set[str]) -> str | None:
     metadata = cell.get("metadata")
-    mark = metadata.get(METADATA_KEY) if isinstance(metadata, dict) else None
-    if isinstance(mark, dict) and mark.get("answer") in ids:
-        return str(mark["answer"])
+    for key in (METADATA_KEY, *LEGACY_METADATA_KEYS):
+        mark = metadata.get(key) if isinstance(metadata, dict) else None
+        if isinstance(mark, dict) and mark.get("answer") in ids:
+            return str(mark["answer"])
     cell_id = cell.get("id")
     if isinstance(cell_id, str) and cell_id.endswith("-answer"):
         problem = cell_id.removesuffix("-answer")

@@ -46,10 +46,8 @@ class Statement:
     never runs; the others run in order, each on its own.
     """
 
-    where: str  # for messages: "conv.py, line 12" or "tutorial9.ipynb, cell 2, line 1"
-    filename: (
-        str  # the compile filename, so tracebacks show it: "conv.py", "tutorial9.ipynb, cell 2"
-    )
+    where: str  # for messages: "layers.py, line 12" or "set.ipynb, cell 2, line 1"
+    filename: str  # the compile filename, so tracebacks show it: "layers.py", "set.ipynb, cell 2"
     line: int  # line of `filename` on which `text` starts
     text: str  # the exact source text
     names: tuple[str, ...]  # the names it binds at top level (imports, defs, assignments)

@@ -12,9 +12,9 @@ Policy:
   entries of a folder and symlink members of a zip are refused with a message.
 - `__MACOSX`, `__pycache__`, directories and any name starting with "." are ignored.
 - A module `m` comes from the file named exactly `m.py` anywhere in the tree. When there are
-  several, the shallowest wins, then the first in component-wise code-point order (so "a/conv.py"
-  before "a-b/conv.py"); messages say which was used and which ignored. Near-miss names
-  (`Conv.py`, `conv (1).py`, `conv.py.txt`) are not used; the module's error says how to rename.
+  several, the shallowest wins, then the first in component-wise code-point order (so "a/m.py"
+  before "a-b/m.py"); messages say which was used and which ignored. Near-miss names
+  (`M.py`, `m (1).py`, `m.py.txt`) are not used; the module's error says how to rename.
 - A module without its own file comes from the notebook when the submission holds exactly one,
   else from the only .py file when that file has no module name (e.g. `submission.py`).
 - Every chosen source becomes a program of top-level statements (grader/intake/statements.py), which
@@ -52,9 +52,9 @@ _SUBMIT_HINT = "submit these .py files, or one .ipynb notebook with your code"
 class Source:
     """Student code for one module."""
 
-    module: str  # e.g. "conv"
+    module: str  # e.g. "layers"
     code: bytes  # the text written as <module>.py in the sandbox (its __file__)
-    origin: str  # where it came from, for messages: "conv.py", "hw/conv.py", "tutorial9.ipynb"
+    origin: str  # where it came from, for messages: "layers.py", "hw/layers.py", "set.ipynb"
     program: statements.Program = ()  # what the sandbox runs, statement by statement
 
     @property
@@ -71,7 +71,7 @@ class Submission:
     messages: tuple[str, ...]  # submission-level notes: files used, ignored, magics neutralised
 
     def unavailable(self, module: str) -> str | None:
-        """Why `module` cannot be imported (error, or "no conv.py found ..."), or None."""
+        """Why `module` cannot be imported (error, or "no <module>.py found ..."), or None."""
         if module in self.sources:
             return None
         return self.errors.get(module, f"no {module}.py found")
@@ -84,7 +84,7 @@ def read_submission(
 
     Args:
         path: The submission: a folder, a .py file, a .ipynb notebook or a .zip archive.
-        modules: Module names to look for, e.g. ("conv", "shapes").
+        modules: Module names to look for, e.g. ("layers", "model").
         limits: Size and count caps.
 
     Returns:
@@ -232,7 +232,7 @@ def _choose(files: _Files, modules: tuple[str, ...]) -> _Choice:
 
 
 def _wanted(modules: Sequence[str]) -> tuple[str, ...]:
-    """The file names modules come from: ("conv.py", "shapes.py", ...)."""
+    """The file names modules come from: ("layers.py", "losses.py", ...)."""
     return tuple(f"{m}.py" for m in modules)
 
 

@@ -169,7 +169,7 @@ def classroom_runners(problems: ProblemSet) -> list[tuple[str, str]]:
 
     The reporter accepts runner names of letters and digits only and reads each runner's
     payload from the environment variable `<RUNNER>_RESULTS` (upper case): "1a" -> "p1a",
-    "rnn-forward" -> "prnnforward".
+    "layer-norm" -> "playernorm".
     """
     return _runners([p for p in problems.problems if p.graded])
 
@@ -293,10 +293,13 @@ def _base64_json(payload: dict) -> str:
 # -------------------------------------------------------------------------------- Markdown
 
 
-def markdown(results: Results) -> str:
-    """A GitHub-flavoured Markdown summary, under 1 MiB whatever the messages hold."""
+def markdown(results: Results, problems: ProblemSet | None = None) -> str:
+    """A GitHub-flavoured Markdown summary, under 1 MiB whatever the messages hold.
+
+    Its heading names the problem set by its title when `problems` is given.
+    """
     lines = [
-        f"## Tutorial 9: auto-graded score {results.score:g} / {results.max_score:g}",
+        _heading(problems, f"auto-graded score {results.score:g} / {results.max_score:g}"),
         "",
         "| problem | title | score | max | cases passed |",
         "| --- | --- | ---: | ---: | --- |",
@@ -345,12 +348,19 @@ def markdown(results: Results) -> str:
     return _cap("\n".join(lines) + "\n")
 
 
-def markdown_fault(reason: str) -> str:
+def markdown_fault(reason: str, problems: ProblemSet | None = None) -> str:
     """The Markdown summary for a submission the grader could not grade."""
     return _cap(
-        "## Tutorial 9: not graded\n\n"
+        f"{_heading(problems, 'not graded')}\n\n"
         f"The grader could not grade this submission: {_inline(reason)}\n"
     )
+
+
+def _heading(problems: ProblemSet | None, status: str) -> str:
+    """ "## <set title> — <status>", or "## <Status>" when the set is not known."""
+    if problems is None:
+        return f"## {status[0].upper()}{status[1:]}"
+    return f"## {_inline(problems.title)} — {status}"
 
 
 def _cell(text: str) -> str:
@@ -412,15 +422,15 @@ def _summary_text(results: Results) -> str:
     return "\n".join(lines)
 
 
-def render(fmt: str, results: Results) -> str:
+def render(fmt: str, results: Results, problems: ProblemSet | None = None) -> str:
     """The text of `results` in one of the CI formats (not gradescope: see
-    grader.results.gradescope)."""
+    grader.results.gradescope); `problems`, the set graded, titles the Markdown summary."""
     if fmt == "junit":
         return junit(results)
     if fmt == "classroom":
         return classroom(results)
     if fmt == "markdown":
-        return markdown(results)
+        return markdown(results, problems)
     raise ValueError(f"unknown format {fmt!r}")
 
 
@@ -431,7 +441,7 @@ def render_fault(fmt: str, reason: str, problems: ProblemSet | None) -> str:
     if fmt == "classroom":
         return classroom_fault(reason, problems)
     if fmt == "markdown":
-        return markdown_fault(reason)
+        return markdown_fault(reason, problems)
     raise ValueError(f"unknown format {fmt!r}")
 
 

@@ -8,7 +8,7 @@ that both run a submission the same way. It depends on numpy and the standard li
 - `run_program` runs a program (grader/intake/statements.py `encode`) in a module's namespace, each
   top-level statement on its own, going on after a failure, and returns what failed.
 - `Programs` is a meta-path finder that imports the submission's modules by running their
-  programs, so `import conv` in rnn.py runs conv's program too.
+  programs, so `import layers` in model.py runs layers' program too.
 - `snapshot` and `contract` report the places of a call's arguments that the call changed and
   the returned arrays that share memory with an argument (checked by grader/checking/contracts.py).
 """

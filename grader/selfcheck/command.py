@@ -13,6 +13,8 @@ run.
 `python -m grader check PATH` is `python -m pytest --submission=PATH` wherever it is started
 (pytest learns the --submission option from a conftest, after it has read its command line
 once: a path given as `--submission PATH` outside this folder would be taken for a test path).
+With `--problems` (the instructor's command line, grader/cli.py) it runs that set's public
+cases, on its exercises/ by default.
 """
 
 from __future__ import annotations
@@ -67,14 +69,31 @@ def add_command(commands: Any) -> None:
 
 
 def command(args: argparse.Namespace, extra: list[str] | None = None) -> int:
-    """Run the public cases with pytest on `args.submission`; pytest's exit status."""
+    """Run the public cases of the set (`args.problems`, else this project's problems.yaml)
+    with pytest on `args.submission`; pytest's exit status."""
     import pytest
 
-    argv = [str(PUBLIC), "-c", os.devnull, f"--rootdir={ROOT}", "-p", "no:cacheprovider"]
-    if args.submission:
-        argv.append(f"--submission={args.submission}")
+    problems = load(getattr(args, "problems", None) or ROOT / "problems.yaml")
+    public = problems.cases_dir / "public"
+    submission = args.submission
+    plugins: list[Any] = []
+    if public.resolve() == PUBLIC.resolve():
+        # This project's cases: pytest finds their conftest (grader/cases/conftest.py) itself.
+        argv = [str(PUBLIC), "-c", os.devnull, f"--rootdir={ROOT}", "-p", "no:cacheprovider"]
+    else:
+        # Another set's cases, outside grader/cases: the same conftest as a plugin (named, so
+        # that pytest imports it: the self-checks import nothing of the cases' folder), told
+        # the set.
+        from grader.selfcheck.options import GivenProblems
+
+        argv = [str(public), "-c", os.devnull, f"--rootdir={problems.root}"]
+        argv += ["-p", "no:cacheprovider", "--noconftest", "-p", "grader.cases.conftest"]
+        plugins = [GivenProblems(problems)]
+        submission = submission or str(problems.exercises_dir)
+    if submission:
+        argv.append(f"--submission={submission}")
     argv += [f"--problem={problem_id}" for problem_id in args.problem]
-    return int(pytest.main([*argv, *(extra or [])]))
+    return int(pytest.main([*argv, *(extra or [])], plugins=plugins))
 
 
 def check(problem: str | None = None) -> None:

@@ -16,15 +16,26 @@ from grader.selfcheck import inprocess
 
 SUBMISSION_ENV = "TUTORIAL9_SUBMISSION"
 SUBMISSION = pytest.StashKey[inprocess.Submission]()  # set by grader/selfcheck/command.py
-# The problem set, when a plugin gives it (grader/authoring/release.py, recording another set's
-# answers); else the problems.yaml of the conftest's project (the student bundle's own).
+# The problem set, when a plugin gives it (`GivenProblems`: another set's
+# cases run by grader/selfcheck/command.py or recorded by grader/authoring/release.py); else the
+# problems.yaml of the conftest's project (the student bundle's own).
 PROBLEMS = pytest.StashKey[ProblemSet]()
+
+
+class GivenProblems:
+    """A pytest plugin that tells the cases' conftest which problem set's cases run."""
+
+    def __init__(self, problems: ProblemSet) -> None:
+        self._problems = problems
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.stash[PROBLEMS] = self._problems
 
 
 def add_options(parser: pytest.Parser) -> None:
     """--problem and --submission (called by the cases' conftest and by the top-level
     conftest.py, which pytest reads first when it starts in exercises/)."""
-    group = parser.getgroup("tutorial9", "Tutorial 9 public checks")
+    group = parser.getgroup("tutorial9", "the exercise set's public checks")
     if any("--submission" in option.names() for option in group.options):
         return
     group.addoption(

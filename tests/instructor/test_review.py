@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ import pytest
 from grader.authoring import notebook, stubs
 from grader.instructor import handscores, review
 from grader.intake import answers
-from grader.problems import DEFAULT_PATH, load
+from grader.problems import DEFAULT_PATH, ProblemsError, load
 
 PROBLEMS = load(DEFAULT_PATH)
 WRITTEN = [p for p in PROBLEMS.problems if not p.graded]
@@ -67,11 +68,29 @@ def test_page_has_model_answer_and_rubric_first(classroom: Path, tmp_path: Path)
     """Are the model answer and rubric from solutions/answers.md above the students' answers?"""
     review.write(classroom, tmp_path / "out", PROBLEMS)
     text = page(tmp_path / "out", "4b")
-    model, rubric = review.model_answers(WRITTEN)["4b"]
+    assert PROBLEMS.answers_path == PROBLEMS.root / "solutions" / "answers.md"
+    model, rubric = review.model_answers(PROBLEMS)["4b"]
     assert model and rubric
     first_model_line = model.splitlines()[0].split(":")[0]
     assert first_model_line in text
     assert text.index("Model answer") < text.index("Rubric") < text.index("<article")
+
+
+def test_model_answers_come_from_the_set(classroom: Path, tmp_path: Path) -> None:
+    """Are the model answers read from the set's `answers` file, a missing part said by name,
+    and a missing file refused before any page is written?"""
+    (tmp_path / "refs").mkdir()
+    model = tmp_path / "refs" / "model.md"
+    model.write_text("## 4b\nThe set's own model answer.\n")
+    moved = replace(PROBLEMS, path=tmp_path / "problems.yaml", answers="refs/model.md")
+    review.write(classroom, tmp_path / "out", moved)
+    text = page(tmp_path / "out", "4b")
+    assert "<p>The set&#x27;s own model answer.</p>" in text
+    assert "<p>None in refs/model.md.</p>" in text  # no rubric in that file
+    assert "<p>None in refs/model.md.</p>" in page(tmp_path / "out", "4c")
+    with pytest.raises(ProblemsError, match="'answers': no file"):
+        review.write(classroom, tmp_path / "other", replace(moved, answers="absent.md"))
+    assert not (tmp_path / "other").exists()
 
 
 def test_answers_have_anchors_and_missing_ones_are_listed(classroom: Path, tmp_path: Path) -> None:

@@ -57,6 +57,32 @@ def test_notebook_answers_by_metadata_or_cell_id(drop_metadata: bool) -> None:
     assert found["4b"].origin.startswith("nb.ipynb, cell ")
 
 
+def test_generated_answer_cells_use_the_neutral_key() -> None:
+    """Is the answer cells' metadata key the grader's, not a set's name?"""
+    assert answers.METADATA_KEY == "grader"
+    document = generated_notebook({})
+    assert not any(
+        key in c.get("metadata", {})
+        for c in document["cells"]
+        for key in answers.LEGACY_METADATA_KEYS
+    )
+
+
+def test_notebooks_with_the_legacy_key_still_give_their_answers() -> None:
+    """Are the answers of a notebook handed out with `{"tutorial9": {"answer": ...}}` cells
+    found by that key (cell ids changed, so the key alone finds them)?"""
+    fill = {"4b": "Yes.", "3-why": "Long sequences."}
+    document = generated_notebook(fill)
+    for number, cell in enumerate(document["cells"]):
+        cell["id"] = f"cell-{number}"
+        mark = cell.get("metadata", {}).pop(answers.METADATA_KEY, None)
+        if mark is not None:
+            cell["metadata"]["tutorial9"] = mark
+    raw = json.dumps(document).encode()
+    found = answers.from_notebook(raw, WRITTEN, "old.ipynb")
+    assert {a.problem: a.text for a in found} == fill
+
+
 def test_placeholder_kept_before_an_answer_is_dropped() -> None:
     """Does text written after the placeholder count, without the placeholder?"""
     raw = json.dumps(generated_notebook({"4c": f"{answers.PLACEHOLDER}\nFilters."})).encode()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 import re
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 
 import pytest
 
@@ -289,8 +290,8 @@ def test_classroom_scale(points: list[float], factor: int | None) -> None:
 def test_markdown_summary(case: str) -> None:
     """Does the summary give the total and one table row per code problem?"""
     results = CASES[case]()
-    text = formats.markdown(results)
-    assert f"auto-graded score {results.score:g} / 19" in text
+    text = formats.markdown(results, PROBLEMS)
+    assert text.startswith(f"## {PROBLEMS.title} — auto-graded score {results.score:g} / 19\n")
     rows = [line for line in text.splitlines() if line.startswith("| ") and "---" not in line]
     assert len(rows) == len(CODE) + 1  # the header row
     assert len(text.encode("utf-8")) < formats.MARKDOWN_LIMIT
@@ -339,6 +340,22 @@ def test_markdown_control_characters_cannot_join_backtick_runs() -> None:
 def test_markdown_fault() -> None:
     """Does a grader fault give a short summary saying so?"""
     assert "could not grade" in formats.markdown_fault("boom")
+    assert formats.markdown_fault("boom", PROBLEMS).startswith(f"## {PROBLEMS.title} — not graded")
+
+
+def test_markdown_heading_without_a_problem_set() -> None:
+    """Without its problem set, is the summary headed by the score alone?"""
+    assert formats.markdown(all_passed()).startswith("## Auto-graded score 19 / 19\n")
+    assert formats.markdown_fault("boom").startswith("## Not graded\n")
+
+
+def test_markdown_heading_is_one_line_of_the_set_title() -> None:
+    """Can a title with a newline not break the heading?"""
+    other = replace(PROBLEMS, title="Set\n# two")
+    assert (
+        formats.markdown(all_passed(), other).splitlines()[0]
+        == "## Set # two — auto-graded score 19 / 19"
+    )
 
 
 @pytest.mark.parametrize("fmt", ["junit", "classroom", "markdown"])
