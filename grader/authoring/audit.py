@@ -134,7 +134,7 @@ def static(problems: ProblemSet) -> list[Finding]:
 
 def _targets_defined(problems: ProblemSet) -> Iterator[Finding]:
     """Each target defined at the top level of its reference module."""
-    defined: dict[str, set[str] | None] = {}
+    defined: dict[str, dict[str, bool] | None] = {}
     for problem in problems.problems:
         for target in problem.targets:
             module, name = target.split(".")
@@ -147,7 +147,7 @@ def _targets_defined(problems: ProblemSet) -> Iterator[Finding]:
                 yield Finding(problems.path.name, problem.id, None,
                               f"{target}: there is no {shown}", key="targets")  # fmt: skip
             elif name not in names and "*" not in names:
-                public = sorted(n for n in names if not n.startswith("_"))
+                public = sorted(n for n, imported in names.items() if not imported and n[0] != "_")
                 yield Finding(
                     problems.path.name, problem.id, None,
                     f"{target}: {shown} defines no {name} at its top level (it defines "
@@ -155,35 +155,36 @@ def _targets_defined(problems: ProblemSet) -> Iterator[Finding]:
                 )  # fmt: skip
 
 
-def _top_level_names(path: Path) -> set[str] | None:
-    """The names a module binds at its top level ("*" for a star import); None if it is not
-    there; an unparsable module binds nothing that can be seen ("*")."""
+def _top_level_names(path: Path) -> dict[str, bool] | None:
+    """The names a module binds at its top level, each with whether an import binds it ("*"
+    stands for any name: a star import, a module __getattr__, a module that does not parse);
+    None if there is no such module."""
     try:
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     except OSError:
         return None
     except SyntaxError:
-        return {"*"}  # grading it reports the error better than this could
-    names: set[str] = set()
+        return {"*": True}  # grading it reports the error better than this could
+    names: dict[str, bool] = {}
     pending: list[ast.stmt] = list(tree.body)
     while pending:
         node = pending.pop()
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
+            names[node.name] = False
         elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
-                names.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+                names.update((n.id, False) for n in ast.walk(target) if isinstance(n, ast.Name))
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             for alias in node.names:
-                names.add(alias.asname or alias.name.split(".")[0])
+                names.setdefault(alias.asname or alias.name.split(".")[0], True)
         elif isinstance(node, (ast.If, ast.Try, ast.With, ast.For, ast.While)):
             for field in ("body", "orelse", "finalbody"):
                 pending.extend(getattr(node, field, []))
             for handler in getattr(node, "handlers", []):
                 pending.extend(handler.body)
         if isinstance(node, ast.FunctionDef) and node.name == "__getattr__":
-            names.add("*")  # a module __getattr__ may answer any name
+            names["*"] = True  # a module __getattr__ may answer any name
     return names
 
 
@@ -502,7 +503,7 @@ def _child(problems_path: str, references: str, stubs: str, out: str) -> None:
             relative = Path(code.co_filename)
         places[(case.problem, case.name)] = (
             relative.as_posix(),
-            code.co_firstlineno,
+            _def_line(code.co_filename, code.co_firstlineno),
             case.function.__name__,
         )
     for entry in report.values():
@@ -512,3 +513,15 @@ def _child(problems_path: str, references: str, stubs: str, out: str) -> None:
             if function:
                 outcome["case"] = f"{function} ({outcome['case']})"
     Path(out).write_text(json.dumps(report), encoding="utf-8")
+
+
+def _def_line(filename: str, first: int) -> int:
+    """The line of a function's `def` (its code starts at its first decorator)."""
+    try:
+        lines = Path(filename).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return first
+    for number in range(first, len(lines) + 1):
+        if lines[number - 1].lstrip().startswith(("def ", "async def ")):
+            return number
+    return first
