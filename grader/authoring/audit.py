@@ -384,9 +384,9 @@ def graded(problems: ProblemSet, *, archive: bool = True) -> list[Finding]:
     """What grading the references and the generated stubs finds (see the module docstring).
 
     `archive` grades the files as the Gradescope zip holds them (with the zip's own grader and
-    rewritten problems.yaml, at the zip's paths), for the builds; otherwise in the repository's
-    layout, for a batch. Either way in a child process, which this one waits for (about a
-    second for the tutorial).
+    rewritten problems.yaml, at the zip's paths), in a child process, for the builds (about a
+    second for the tutorial). Otherwise they are graded in the repository's layout in this
+    process, as a batch grades: that also imports and collects what the batch's warm-up would.
     """
     from grader.authoring import release, stubs
 
@@ -406,9 +406,8 @@ def graded(problems: ProblemSet, *, archive: bool = True) -> list[Finding]:
             references = source / problems.solutions_package
             engine = source
         else:
-            problems_file = problems.path.resolve()
-            references = problems.solutions_dir
-            engine = release.ROOT
+            report = _report(problems, problems.solutions_dir, stub_dir)
+            return _judge(problems, report)
         shipped = load(problems_file)
         out = work / "graded.json"
         env = {**os.environ, "PYTHONPATH": str(engine), "PYTHONDONTWRITEBYTECODE": "1"}
@@ -425,13 +424,16 @@ def graded(problems: ProblemSet, *, archive: bool = True) -> list[Finding]:
             return [Finding(problems.path.name, None, None,
                             f"grading the references failed outright:\n{tail}")]  # fmt: skip
         report = json.loads(out.read_text(encoding="utf-8"))
-    cases = problems.cases
-    return _judge(problems, report, lambda relative: f"{cases}/{relative}" if relative else cases)
+    return _judge(problems, report)
 
 
-def _judge(problems: ProblemSet, report: dict[str, Any], where: Any) -> list[Finding]:
-    """Findings from the child's report: every reference failure, every public case the stubs
-    pass, every case the grader could not run against the stubs."""
+def _judge(problems: ProblemSet, report: dict[str, Any]) -> list[Finding]:
+    """Findings from a `_report`: every reference failure, every public case the stubs pass,
+    every case the grader could not run against the stubs."""
+
+    def where(relative: str) -> str:  # the report's files are relative to the cases folder
+        return f"{problems.cases}/{relative}" if relative else problems.cases
+
     findings = []
     for fault in report["references"]["faults"]:
         findings.append(Finding(problems.path.name, None, None, f"grading the references: {fault}"))
@@ -471,10 +473,16 @@ def _outcome_finding(outcome: dict[str, Any], where: Any, message: str) -> Findi
 def _child(problems_path: str, references: str, stubs: str, out: str) -> None:
     """Child side of `graded`: grade the references and the stubs with this process's grader,
     and write each case's outcome with the file and function it comes from."""
+    report = _report(load(problems_path), Path(references), Path(stubs))
+    Path(out).write_text(json.dumps(report), encoding="utf-8")
+
+
+def _report(problems: ProblemSet, references: Path, stubs: Path) -> dict[str, Any]:
+    """Grade the references and the stubs; each case's outcome, with the file (relative to
+    the cases folder) and function it comes from."""
     from grader.grading import plugin
     from grader.grading.pipeline import grade
 
-    problems = load(problems_path)
     report = {}
     for name, folder in (("references", references), ("stubs", stubs)):
         results = grade(Path(folder), problems, trust=True)  # the author's own code
@@ -512,7 +520,7 @@ def _child(problems_path: str, references: str, stubs: str, out: str) -> None:
             outcome.update(file=file, line=line)
             if function:
                 outcome["case"] = f"{function} ({outcome['case']})"
-    Path(out).write_text(json.dumps(report), encoding="utf-8")
+    return report
 
 
 def _def_line(filename: str, first: int) -> int:
