@@ -12,19 +12,21 @@ for nothing. Two checks, each finding naming the file, the problem and the case 
   with a code problem of problems.yaml, every code problem has cases; every target is defined
   at the top level of `<solutions>/<module>.py`, and every case file parses.
 - `graded(problems)` grades the references and the generated stubs as a submission is graded
-  (grader.grading.pipeline.grade, in a child process): the references must score full marks
-  with no grader error, and the stubs must fail every public case.
+  (grader.grading.pipeline.grade): the references must score full marks with no grader error,
+  and the stubs must fail every public case. About a second for the tutorial.
 
 `check(problems)` runs both (the grading only once the reading finds nothing). Where:
 
 - `build-gradescope` and `build-student` refuse to write when it finds anything (grader/
   authoring/release.py; `--force` writes anyway and says so); they grade the files as the
   Gradescope zip holds them, rewritten problems.yaml included, with the zip's own grader;
-- `batch` checks once at its start, grading the repository's layout it grades with
-  (`--grade-anyway` grades anyway);
+- `batch` checks once at its start (grader/cli.py, before grader/instructor/batch.py runs),
+  grading in its own process and the repository's layout, as it grades (`--grade-anyway`
+  grades anyway);
 - `stubs` and `notebook` print the static findings as warnings: a set being written may well
   have references before it has cases;
-- tests/authoring/test_audit.py holds the tutorial and examples/attention to it.
+- tests/authoring/test_audit.py holds examples/attention to it, and the tutorial to the
+  static check (the release tests build the tutorial's archives, checked as any).
 
 Not in grader/problems.py's `load`, though the static check would cost it little (about 20 ms
 for the tutorial): `load` runs for every submission Gradescope grades, from a zip already
