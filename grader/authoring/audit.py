@@ -42,7 +42,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -390,7 +390,7 @@ def graded(problems: ProblemSet, *, archive: bool = True) -> list[Finding]:
     second for the tutorial). Otherwise they are graded in the repository's layout in this
     process, as a batch grades: that also imports and collects what the batch's warm-up would.
     """
-    from grader.authoring import release, stubs
+    from grader.authoring import stubs
 
     with tempfile.TemporaryDirectory(prefix=f"{problems.name}-audit-") as folder:
         work = Path(folder)
@@ -398,35 +398,38 @@ def graded(problems: ProblemSet, *, archive: bool = True) -> list[Finding]:
         stub_dir.mkdir()
         for name, text in stubs.render_all(problems).items():
             (stub_dir / name).write_text(text, encoding="utf-8")
-        if archive:
-            source = work / "source"
-            for member in release.gradescope_members(problems):
-                target = source / member.name
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(member.data)
-            problems_file = source / "problems.yaml"
-            references = source / problems.solutions_package
-            engine = source
-        else:
-            report = _report(problems, problems.solutions_dir, stub_dir)
-            return _judge(problems, report)
-        shipped = load(problems_file)
-        out = work / "graded.json"
-        env = {**os.environ, "PYTHONPATH": str(engine), "PYTHONDONTWRITEBYTECODE": "1"}
-        env.pop("TUTORIAL9_SUBMISSION", None)
-        code = "import sys; from grader.authoring import audit; audit._child(*sys.argv[1:])"
-        run = subprocess.run(
-            [sys.executable, "-c", code, str(problems_file), str(references), str(stub_dir),
-             str(out)],
-            cwd=engine, env=env, capture_output=True, text=True,
-            timeout=2 * shipped.limits.budget + 60,
-        )  # fmt: skip
-        if run.returncode != 0 or not out.is_file():
-            tail = (run.stdout + run.stderr)[-2000:]
-            return [Finding(problems.path.name, None, None,
-                            f"grading the references failed outright:\n{tail}")]  # fmt: skip
-        report = json.loads(out.read_text(encoding="utf-8"))
+        if not archive:
+            return _judge(problems, _report(problems, problems.solutions_dir, stub_dir))
+        report = _report_from_archive(problems, work / "source", stub_dir)
+    if isinstance(report, str):
+        return [Finding(problems.path.name, None, None, f"grading the references failed: {report}")]
     return _judge(problems, report)
+
+
+def _report_from_archive(problems: ProblemSet, source: Path, stubs: Path) -> dict[str, Any] | str:
+    """Lay the Gradescope zip's files out in `source` and grade there, with the zip's grader
+    and problems.yaml, in a child process: its report, or what the child printed on failing."""
+    from grader.authoring import release
+
+    for member in release.gradescope_members(problems):
+        target = source / member.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(member.data)
+    shipped = source / "problems.yaml"
+    out = source.parent / "graded.json"
+    env = {**os.environ, "PYTHONPATH": str(source), "PYTHONDONTWRITEBYTECODE": "1"}
+    for name in ("TUTORIAL9_SUBMISSION", "PYTEST_ADDOPTS"):
+        env.pop(name, None)
+    code = "import sys; from grader.authoring import audit; audit._child(*sys.argv[1:])"
+    references = source / problems.solutions_package
+    run = subprocess.run(
+        [sys.executable, "-c", code, str(shipped), str(references), str(stubs), str(out)],
+        cwd=source, env=env, capture_output=True, text=True,
+        timeout=2 * problems.limits.budget + 60,
+    )  # fmt: skip
+    if run.returncode != 0 or not out.is_file():
+        return (run.stdout + run.stderr)[-2000:]
+    return json.loads(out.read_text(encoding="utf-8"))
 
 
 def _judge(problems: ProblemSet, report: dict[str, Any]) -> list[Finding]:
@@ -465,7 +468,7 @@ def _judge(problems: ProblemSet, report: dict[str, Any]) -> list[Finding]:
     return findings
 
 
-def _outcome_finding(outcome: dict[str, Any], where: Any, message: str) -> Finding:
+def _outcome_finding(outcome: dict[str, Any], where: Callable[[str], str], message: str) -> Finding:
     place = where(outcome["file"])
     if outcome["line"]:
         place = f"{place}:{outcome['line']}"
