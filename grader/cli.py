@@ -11,8 +11,10 @@
     python -m grader notebook     # regenerate exercises/<name>.ipynb
 
 Exit status: 0 when results were written, whatever the score; 1 when --fail-under is not met;
-2 for a usage error (a bad option, a missing submission, a broken problems.yaml); 3 for a
-grader fault (results were still written, saying so).
+2 for a usage error (a bad option, a missing submission, a broken problems.yaml) or a refusal
+(build-gradescope, build-student and batch refuse an exercise set that fails its check, see
+grader/authoring/audit.py, unless forced); 3 for a grader fault (results were still written,
+saying so).
 """
 
 from __future__ import annotations
@@ -70,6 +72,7 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
         return selfcheck.command(args)
     if args.command in ("stubs", "notebook"):
+        _warn_static(problems)
         return _generate(args.command, problems)
     if args.command in ("build-gradescope", "build-student"):
         return _build(args, problems)
@@ -78,6 +81,28 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.command == "answers":
         return _answers(args, problems)
     return _grade(args, problems)
+
+
+def _warn_static(problems: ProblemSet) -> None:
+    """Print what reading the set's cases and references finds: a warning only, since a set
+    being written may have references before it has cases (the builds refuse it)."""
+    from grader.authoring import audit
+
+    for finding in audit.static(problems):
+        print(f"warning: {finding}", file=sys.stderr)
+
+
+def _refused(exc: Exception, what: str, override: str) -> int:
+    """Report a set that fails its check (an audit.Unsound) and refuse."""
+    findings = getattr(exc, "findings", ())
+    for finding in findings:
+        print(f"error: {finding}", file=sys.stderr)
+    print(
+        f"error: refused to {what}: the exercise set fails its check ({len(findings)} "
+        f"findings above); fix them, or pass {override}",
+        file=sys.stderr,
+    )
+    return EXIT_USAGE
 
 
 def _generate(command: str, problems: ProblemSet) -> int:
@@ -181,19 +206,31 @@ def _write_fault(outputs: list[tuple[str, Path]], reason: str, problems: Problem
 
 
 def _build(args: argparse.Namespace, problems: ProblemSet) -> int:
-    from grader.authoring import release
+    from grader.authoring import audit, release
 
+    if args.out is None:  # build-student's default, named after the set
+        args.out = Path(f"{problems.name}-student.zip")
     try:
         if args.command == "build-gradescope":
             limit = None
             if args.submission_limit is not None:
                 limit = release.SubmissionLimit(args.submission_limit, args.limit_window)
-            archive = release.build_gradescope(args.out, problems, limit)
+            archive = release.build_gradescope(args.out, problems, limit, force=args.force)
         else:
-            archive = release.build_student(args.out, problems)
+            archive = release.build_student(args.out, problems, force=args.force)
+    except audit.Unsound as exc:
+        return _refused(exc, f"write {args.out}", "--force to write it anyway")
     except release.ReleaseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAULT
+    for finding in archive.findings:
+        print(f"warning: {finding}", file=sys.stderr)
+    if archive.findings:
+        print(
+            f"warning: --force: writing {archive.path} although the exercise set fails its "
+            f"check ({len(archive.findings)} findings above)",
+            file=sys.stderr,
+        )
     print(
         f"wrote {archive.path}: {len(archive.members)} files, {archive.size:,} bytes "
         f"({archive.size / 1024:.1f} KiB)"
@@ -229,6 +266,7 @@ def _batch(args: argparse.Namespace, problems: ProblemSet) -> int:
     if not Path(args.submissions).is_dir():
         print(f"error: not a folder of submissions: {args.submissions}", file=sys.stderr)
         return EXIT_USAGE
+    from grader.authoring import audit
     from grader.instructor import batch, classreport, handscores
     from grader.intake import discovery
     from grader.sandbox.isolation import SandboxUnavailable
@@ -242,6 +280,12 @@ def _batch(args: argparse.Namespace, problems: ProblemSet) -> int:
         except handscores.HandScoresError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_USAGE
+    # Once per run, before any grading: a set that fails its check would grade everyone wrong.
+    findings = audit.check(problems, archive=False)
+    if findings and not args.grade_anyway:
+        return _refused(audit.Unsound(findings), "grade", "--grade-anyway to grade anyway")
+    for finding in findings:
+        print(f"warning: --grade-anyway: {finding}", file=sys.stderr)
     try:
         summary = batch.run(
             args.submissions,
@@ -413,12 +457,23 @@ def _parser() -> argparse.ArgumentParser:
     _limit_options(gradescope_zip)
     student = commands.add_parser("build-student", help="build the student bundle")
     student.add_argument("--out", type=Path, help="default: <name>-student.zip")
+    for build in (gradescope_zip, student):
+        build.add_argument(
+            "--force", action="store_true",
+            help="write the archive even when the exercise set fails its check (its cases "
+            "call what their problem does not target, its references miss marks, its stubs "
+            "pass a public case); the findings are still printed",
+        )  # fmt: skip
 
     batch = commands.add_parser("batch", help="grade a folder of submissions, with a report")
     batch.add_argument("submissions", type=Path, help="a folder: one entry per student")
     batch.add_argument("--out", type=Path, default=Path("grades"), help="output folder")
     batch.add_argument("--jobs", type=_positive_int, help="worker processes (default: CPUs)")
     batch.add_argument("--force", action="store_true", help="regrade unchanged submissions")
+    batch.add_argument(
+        "--grade-anyway", action="store_true",
+        help="grade even when the exercise set fails its check (see build-gradescope --force)",
+    )  # fmt: skip
     batch.add_argument("--no-progress", action="store_true", help="no progress output")
     _trust_option(batch)
     batch.add_argument(

@@ -21,6 +21,10 @@ that name serves values recorded by running the public cases against the referen
 time (see templates/recorded.py), so no reference code ships. Both archives are
 deterministic: sorted members with fixed timestamps.
 
+Neither is written from a set that fails its check (grader/authoring/audit.py: the cases call
+only their problems' targets, the references score full marks as the zip grades them, the
+stubs pass no public case) unless forced (`--force`), which still lists what it found.
+
 It also holds the one piece of Gradescope run-time policy, the optional submission limit read
 from /autograder/submission_metadata.json.
 """
@@ -28,6 +32,7 @@ from /autograder/submission_metadata.json.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import importlib
 import importlib.util
 import inspect
@@ -48,7 +53,7 @@ from typing import Any
 
 import yaml
 
-from grader.authoring import notebook, stubs
+from grader.authoring import audit, notebook, stubs
 from grader.problems import DEFAULT_PATH, ProblemsError, ProblemSet, load, parse
 from grader.results import formats
 
@@ -111,6 +116,7 @@ class Archive:
     path: Path
     members: tuple[str, ...]
     size: int  # bytes on disk
+    findings: tuple[audit.Finding, ...] = ()  # what the set's check found, written with --force
 
 
 @dataclass(frozen=True)
@@ -163,15 +169,33 @@ def gradescope_members(
 
 
 def build_gradescope(
-    out: Path, problems: ProblemSet | None = None, limit: SubmissionLimit | None = None
+    out: Path,
+    problems: ProblemSet | None = None,
+    limit: SubmissionLimit | None = None,
+    force: bool = False,
 ) -> Archive:
     """Write the Gradescope autograder zip of `problems` (the repository's problems.yaml by
-    default) to `out`."""
+    default) to `out`.
+
+    Raises:
+        audit.Unsound: the set fails its check (grader/authoring/audit.py) and `force` is not
+            given; nothing is written. With `force`, the archive's `findings` list them.
+    """
     problems = problems or load(DEFAULT_PATH)
     _require_references(problems)
     if not any((problems.cases_dir / kind).is_dir() for kind in ("public", "hidden")):
         raise ReleaseError(f"{problems.cases_dir} holds no public/ or hidden/ cases")
-    return write_zip(out, gradescope_members(problems, limit))
+    members = gradescope_members(problems, limit)
+    findings = _audited(problems, force)
+    return dataclasses.replace(write_zip(out, members), findings=findings)
+
+
+def _audited(problems: ProblemSet, force: bool) -> tuple[audit.Finding, ...]:
+    """What the set's check finds: raises unless `force` when it finds anything."""
+    findings = tuple(audit.check(problems))
+    if findings and not force:
+        raise audit.Unsound(findings, f"{problems.path}: the exercise set")
+    return findings
 
 
 def _gradescope_cases(problems: ProblemSet) -> str:
@@ -270,11 +294,18 @@ def student_members(problems: ProblemSet, recorded: dict[str, Any]) -> list[Memb
     return [Member(f"{problems.name}/{name}", data) for name, data in files.items()]
 
 
-def build_student(out: Path, problems: ProblemSet | None = None) -> Archive:
-    """Write the student bundle to `out` (runs the public cases once to record answers)."""
+def build_student(out: Path, problems: ProblemSet | None = None, force: bool = False) -> Archive:
+    """Write the student bundle to `out` (runs the public cases once to record answers).
+
+    Raises:
+        audit.Unsound: as `build_gradescope`: the bundle's stubs and public cases go to the
+            students whose submissions the Gradescope zip grades, so the set is checked alike.
+    """
     problems = problems or load(DEFAULT_PATH)
     _require_references(problems)
-    return write_zip(out, student_members(problems, record_public_answers(problems)))
+    findings = _audited(problems, force)
+    members = student_members(problems, record_public_answers(problems))
+    return dataclasses.replace(write_zip(out, members), findings=findings)
 
 
 def student_readme(problems: ProblemSet) -> bytes:
