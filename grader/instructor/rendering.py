@@ -5,12 +5,13 @@ cell, a model answer, a rubric, a problem statement) goes through `render`:
 
 - CommonMark (markdown-it-py's "commonmark" preset) with GitHub's tables and strikethrough, so
   nested lists, soft line breaks and "alpha instead of\\n0." read as they do in Jupyter;
-- math (mdit-py-plugins): `$...$` and `\\(...\\)` inline, `$$...$$` and `\\[...\\]` displayed,
-  turned into MathML by latex2mathml, which browsers render natively: no script, no font or
-  stylesheet from a CDN. The rules for `$` are Jupyter's (the notebook's own rendering is what
-  the student saw). LaTeX the converter cannot handle, or turns into a command it does not
-  know, is shown as written in `<code class="tex-error">`, the reason in its title: never
-  dropped;
+- math: `$...$` and `\\(...\\)` inline, `$$...$$` and `\\[...\\]` displayed (the dollars by
+  mdit-py-plugins' dollarmath, the brackets by the two rules below), turned into MathML by
+  latex2mathml, which browsers render natively: no script, no font or stylesheet from a CDN.
+  The rules for `$` are Jupyter's (the notebook's own rendering is what the student saw),
+  except that display math does not span a blank line. LaTeX the converter cannot handle, or
+  turns into a command it does not know, is shown as written in `<code class="tex-error">`,
+  the reason in its title: never dropped;
 - safe: raw HTML is not recognised (markdown-it's html=False), so `<script>` shows as text; the
   MathML is rebuilt from latex2mathml's element tree keeping only MathML elements and
   presentation attributes, every text escaped (`\\text{<script>}` stays text; `\\href` and
@@ -29,7 +30,6 @@ from __future__ import annotations
 import functools
 import html
 import importlib
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -56,7 +56,6 @@ _MATHML_ATTRIBUTES = frozenset({
     "columnspan", "rowspan", "linebreak", "encoding",
 })  # fmt: skip
 _CLOSING = {"$": "$", "$$": "$$", "\\(": "\\)", "\\[": "\\]"}
-_INLINE_DISPLAY = re.compile(r"\\\[(.+?)\\\]", re.DOTALL)  # \[...\] inside a paragraph
 
 
 class MissingExtra(ImportError):
@@ -135,14 +134,18 @@ def _parser() -> Any:
     require()
     from markdown_it import MarkdownIt
     from mdit_py_plugins.dollarmath import dollarmath_plugin
-    from mdit_py_plugins.texmath import texmath_plugin
 
     md = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
-    dollarmath_plugin(md, allow_labels=False, double_inline=True)
-    texmath_plugin(md, delimiters="brackets")  # \(...\), and \[...\] on its own lines
-    md.inline.ruler.before("escape", "math_inline_bracket_display", _inline_display)
-    for name in ("math_inline", "math_inline_double", "math_block", "math_block_label",
-                 "math_block_eqno", "math_inline_bracket_display"):  # fmt: skip
+    # No blank line inside $$...$$ (as in LaTeX): a block never spans paragraphs, which also
+    # keeps an unclosed $$ from making every later line a search to the end.
+    dollarmath_plugin(md, allow_labels=False, allow_blank_lines=False, double_inline=True)
+    # \(...\) and \[...\]: mdit-py-plugins' texmath "brackets" rules search with a regular
+    # expression from every opening to the end of the text, which takes seconds on an answer
+    # of many unclosed \( (quadratic); these search once per text for the last closing.
+    md.inline.ruler.before("escape", "math_inline_bracket", _inline_brackets)
+    md.block.ruler.before("fence", "math_block_bracket", _block_brackets)
+    for name in ("math_inline", "math_inline_double", "math_block", "math_inline_bracket",
+                 "math_block_bracket"):  # fmt: skip
         md.add_render_rule(name, _render_math)
     md.add_render_rule("heading_open", _render_heading)
     md.add_render_rule("heading_close", _render_heading)
@@ -155,18 +158,67 @@ def _parser() -> Any:
     return md
 
 
-def _inline_display(state: Any, silent: bool) -> bool:
-    """`\\[...\\]` inside a paragraph (texmath's bracket rule takes it only on its own lines)."""
-    if not state.src.startswith("\\[", state.pos):
+def _last(env: dict, text: str, closing: str) -> int:
+    """text.rfind(closing), once per text and render."""
+    memo = env.setdefault("_tutorial9_last_closing", {})
+    if (text, closing) not in memo:
+        memo[text, closing] = text.rfind(closing)
+    return memo[text, closing]
+
+
+def _inline_brackets(state: Any, silent: bool) -> bool:
+    """`\\(...\\)` inline, or `\\[...\\]` displayed inside a paragraph."""
+    src, start = state.src, state.pos
+    opening = src[start : start + 2]
+    if opening not in ("\\(", "\\["):
         return False
-    match = _INLINE_DISPLAY.match(state.src, state.pos)
-    if not match or not match.group(1).strip():
+    closing = _CLOSING[opening]
+    if _last(state.env, src, closing) < start + 2:
+        return False
+    end = src.find(closing, start + 2, state.posMax)
+    if end < 0 or not src[start + 2 : end].strip():
         return False
     if not silent:
-        token = state.push("math_inline_bracket_display", "math", 0)
-        token.content = match.group(1)
+        token = state.push("math_inline_bracket", "math", 0)
+        token.content = src[start + 2 : end]
+        token.markup = opening
+    state.pos = end + 2
+    return True
+
+
+def _block_brackets(state: Any, start_line: int, end_line: int, silent: bool) -> bool:
+    """`\\[...\\]` from the start of a line to a `\\]` ending a line, with no blank line."""
+    if state.sCount[start_line] - state.blkIndent >= 4:  # an indented code block
+        return False
+    begin = state.bMarks[start_line] + state.tShift[start_line]
+    if not state.src.startswith("\\[", begin):
+        return False
+    if _last(state.env, state.src, "\\]") < begin + 2:
+        return False
+    lines, line, first = [], start_line, begin + 2
+    while line < end_line:
+        text = state.src[first : state.eMarks[line]]
+        if line > start_line and (not text.strip() or state.sCount[line] < state.blkIndent):
+            return False  # a blank line, or the end of the container (a list item, a quote)
+        if text.rstrip().endswith("\\]"):
+            lines.append(text.rstrip()[:-2])
+            break
+        lines.append(text)
+        line += 1
+        if line < end_line:
+            first = state.bMarks[line] + state.tShift[line]
+    else:
+        return False
+    content = "\n".join(lines)
+    if not content.strip():
+        return False
+    if not silent:
+        token = state.push("math_block_bracket", "math", 0)
+        token.block = True
+        token.content = content
         token.markup = "\\["
-    state.pos = match.end()
+        token.map = [start_line, line + 1]
+    state.line = line + 1
     return True
 
 
@@ -177,10 +229,8 @@ def _render_math(self: Any, tokens: Sequence[Any], idx: int, options: Any, env: 
     rendered = math(token.content.strip(), display, (markup, _CLOSING[markup]))
     if not display:
         return f'<span class="math">{rendered}</span>'
-    label = token.info if token.type in ("math_block_eqno", "math_block_label") else ""
-    label = f' <span class="eqno">({html.escape(label)})</span>' if label else ""
     if token.block:
-        return f'<div class="math display">{rendered}{label}</div>\n'
+        return f'<div class="math display">{rendered}</div>\n'
     return f'<span class="math display">{rendered}</span>'
 
 

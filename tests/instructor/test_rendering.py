@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -187,3 +188,17 @@ def test_answers_command_without_the_extra(
     assert "markdown-it-py, mdit-py-plugins" in error
     assert 'pip install -e ".[answers]"' in error
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["\\( " * 20000, "\\[ " * 20000, "\\[x\n\n" * 20000 + "\\]", "$$x\n\n" * 20000],
+    ids=["unclosed-paren", "unclosed-bracket", "bracket-lines", "dollar-lines"],
+)
+def test_unclosed_math_takes_linear_time(text: str) -> None:
+    """Is a long answer of unclosed math openings rendered in well under a second or so?
+    (mdit-py-plugins' own bracket rules took 10 s, dollarmath with blank lines 80 s, here.)"""
+    started = time.monotonic()
+    rendered = rendering.render(text)
+    assert time.monotonic() - started < 5
+    assert "<math" not in rendered
