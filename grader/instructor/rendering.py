@@ -242,11 +242,12 @@ def _render_heading(self: Any, tokens: Sequence[Any], idx: int, options: Any, en
 
 def _render_link_open(self: Any, tokens: Sequence[Any], idx: int, options: Any, env: Any) -> str:
     token = tokens[idx]
+    env.setdefault("_tutorial9_links", []).append(token)  # links do not nest
     return '<span class="link">' if token.markup == "autolink" else ""
 
 
 def _render_link_close(self: Any, tokens: Sequence[Any], idx: int, options: Any, env: Any) -> str:
-    opening = next(t for t in reversed(tokens[:idx]) if t.type == "link_open")
+    opening = env["_tutorial9_links"].pop()
     if opening.markup == "autolink":
         return "</span>"
     address = str(opening.attrGet("href") or "")
