@@ -242,14 +242,14 @@ def _answers(args: argparse.Namespace, problems: ProblemSet) -> int:
     if not Path(args.submissions).is_dir():
         print(f"error: not a folder of submissions: {args.submissions}", file=sys.stderr)
         return EXIT_USAGE
-    from grader.instructor import handscores, review
+    from grader.instructor import handscores, rendering, review
 
     try:
         done = review.write(args.submissions, args.out, problems)
     except handscores.HandScoresError as exc:
         print(f"error: {exc}; fix it or move it away (it was not changed)", file=sys.stderr)
         return EXIT_USAGE
-    except ProblemsError as exc:  # the set's model answers are missing
+    except (ProblemsError, rendering.MissingExtra) as exc:  # no model answers, or no extra
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     for note in done.notes:

@@ -7,14 +7,16 @@ folder included, names from its metadata). The output folder gets:
 
 - `<problem id>.html` per written problem: its statement, the model answer and the rubric
   from the set's model answers (problems.yaml's `answers`, `ProblemSet.answers_path`), then
-  every student's answer (Markdown rendered by grader/instructor/markup.py, LaTeX shown as
-  written, the Markdown source a click away), each under an anchor `#s-<submission>`, and at
-  the end the submissions with no answer, listed by name;
+  every student's answer (CommonMark with tables, LaTeX as MathML:
+  grader/instructor/rendering.py; the Markdown source a click away), each under an anchor
+  `#s-<submission>`, and at the end the submissions with no answer, listed by name;
 - `index.html`: every problem with its counts, every submission with what it answered;
 - `hand-scores.csv` (grader/instructor/handscores.py) for the TA's points.
 
-The pages are self-contained: no script, no network (a Content-Security-Policy forbids both),
-every piece of student text escaped.
+The pages are self-contained: no script, no network (a Content-Security-Policy forbids both;
+math is MathML, which the browser renders itself), every piece of student text escaped.
+Rendering needs the `answers` extra; `write` raises rendering.MissingExtra, before writing
+anything, when it is not installed.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.instructor import handscores, markup
+from grader.instructor import handscores, rendering
 from grader.intake import answers, discovery
 from grader.problems import Problem, ProblemSet
 from grader.results import formats
@@ -43,7 +45,9 @@ h1 { font-size: 1.6rem; } h2 { font-size: 1.3rem; border-bottom: 1px solid #ccc;
 article { border: 1px solid #ddd; border-radius: 6px; padding: .2rem 1rem 1rem; margin: 1rem 0; }
 article:target { border-color: #3366cc; box-shadow: 0 0 0 2px #3366cc55; }
 .who { color: #555; font-weight: normal; } .origin, .grade { color: #555; font-size: .9rem; }
-code { background: #f3f3f3; padding: 0 .2rem; } code.math, pre.math { color: #5a2d82; }
+code { background: #f3f3f3; padding: 0 .2rem; } .link { font-family: monospace; }
+code.tex-error { color: #5a2d82; border-bottom: 1px dotted #b00; }
+div.math { margin: .6rem 0; overflow-x: auto; } math[display="block"] { margin: .3rem 0; }
 pre { background: #f6f6f6; padding: .5rem; overflow-x: auto; white-space: pre-wrap; }
 nav ol { columns: 3; font-size: .9rem; } .missing li { margin: .2rem 0; }
 table { border-collapse: collapse; } td, th { border: 1px solid #ccc; padding: .2rem .6rem; }
@@ -85,6 +89,7 @@ def write(submissions: Path, out: Path, problems: ProblemSet) -> Review:
     read (it is never overwritten then), and ProblemsError when the set's model answers are
     missing (before anything is written).
     """
+    rendering.require()
     written = [p for p in problems.problems if not p.graded]
     models = model_answers(problems)
     entries, notes = discovery.discover(Path(submissions))
@@ -155,12 +160,12 @@ def _problem_page(
     parts = [
         f'<p><a href="{INDEX}">All written problems</a></p>',
         f"<h1>{html.escape(problem.title)} <small>({problem.points:g} pt)</small></h1>",
-        f'<div class="statement">{markup.render(problem.statement)}</div>',
+        f'<div class="statement">{rendering.render(problem.statement)}</div>',
         '<h2>Model answer</h2><div class="model">'
-        + (markup.render(model_text) if model_text else none)
+        + (rendering.render(model_text) if model_text else none)
         + "</div>",
         '<h2>Rubric</h2><div class="rubric">'
-        + (markup.render(rubric) if rubric else none)
+        + (rendering.render(rubric) if rubric else none)
         + "</div>",
         f"<h2>Answers ({len(done)} of {len(entries)}; {len(missing)} missing)</h2>",
         '<p class="grade">Enter points in hand-scores.csv, column '
@@ -180,7 +185,7 @@ def _problem_page(
             f'<h3><a href="#{anchors[entry.name]}">{html.escape(entry.name)}</a>'
             f"{_who(entry.students)}</h3>"
             f'<p class="origin">from {html.escape(answer.origin)}</p>'
-            f'<div class="answer">{markup.render(answer.text)}</div>'
+            f'<div class="answer">{rendering.render(answer.text)}</div>'
             "<details><summary>Markdown source</summary>"
             f"<pre>{html.escape(answer.text)}</pre></details>"
             f'<p class="grade">{html.escape(entry.name)}: __ / {problem.points:g}</p>'

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from grader.authoring import notebook, stubs
-from grader.instructor import handscores, review
+from grader.instructor import handscores, rendering, review
 from grader.intake import answers
 from grader.problems import DEFAULT_PATH, ProblemsError, load
 
@@ -85,7 +85,7 @@ def test_model_answers_come_from_the_set(classroom: Path, tmp_path: Path) -> Non
     moved = replace(PROBLEMS, path=tmp_path / "problems.yaml", answers="refs/model.md")
     review.write(classroom, tmp_path / "out", moved)
     text = page(tmp_path / "out", "4b")
-    assert "<p>The set&#x27;s own model answer.</p>" in text
+    assert "<p>The set's own model answer.</p>" in text
     assert "<p>None in refs/model.md.</p>" in text  # no rubric in that file
     assert "<p>None in refs/model.md.</p>" in page(tmp_path / "out", "4c")
     with pytest.raises(ProblemsError, match="'answers': no file"):
@@ -108,7 +108,7 @@ def test_answers_have_anchors_and_missing_ones_are_listed(classroom: Path, tmp_p
 
 
 def test_pages_are_self_contained_and_student_html_is_text(classroom: Path, tmp_path: Path) -> None:
-    """No script, no remote resource; a `<script>` answer shows as text; LaTeX as written."""
+    """No script, no remote resource; a `<script>` answer shows as text; LaTeX as MathML."""
     review.write(classroom, tmp_path / "out", PROBLEMS)
     for path in (tmp_path / "out").glob("*.html"):
         text = path.read_text(encoding="utf-8")
@@ -117,8 +117,10 @@ def test_pages_are_self_contained_and_student_html_is_text(classroom: Path, tmp_
         assert "default-src 'none'" in text
     text = page(tmp_path / "out", "4b")
     assert "&lt;script&gt;alert(&#x27;pwned&#x27;)&lt;/script&gt; no" in text
-    assert '<code class="math">$x_t$</code>' in text
-    assert '<code class="math">$$k$$</code>' in page(tmp_path / "out", "4c")
+    assert "<msub><mi>x</mi><mi>t</mi></msub>" in text
+    assert '<math xmlns="http://www.w3.org/1998/Math/MathML" display="block">' in page(
+        tmp_path / "out", "4c"
+    )
 
 
 def test_hand_scores_csv_lists_every_submission(classroom: Path, tmp_path: Path) -> None:
@@ -146,3 +148,47 @@ def test_rerun_keeps_entered_scores_and_refuses_a_broken_file(
     with pytest.raises(handscores.HandScoresError, match="not a number"):
         review.write(classroom, out, PROBLEMS)
     assert path.read_text() == "submission,4b\nsubmission_1,lots\n"
+
+
+ROOT = Path(__file__).resolve().parents[2]
+# Every exercise set: its problems.yaml and the answers.md holding its model answers and rubrics.
+SETS = {
+    "tutorial": (DEFAULT_PATH, ROOT / "solutions" / "answers.md"),
+    "attention": (
+        ROOT / "examples" / "attention" / "problems.yaml",
+        ROOT / "examples" / "attention" / "answers.md",
+    ),
+}
+
+
+def test_every_answers_md_is_a_known_set() -> None:
+    """Is every model-answers file in the project checked by the test below?"""
+    found = {
+        p
+        for p in ROOT.rglob("answers.md")
+        if not {"tests", ".git", ".venv", "node_modules"} & set(p.relative_to(ROOT).parts)
+    }
+    assert found == {answers_md for _, answers_md in SETS.values()}
+
+
+@pytest.mark.parametrize("name", sorted(SETS))
+def test_model_answers_and_rubrics_render(name: str) -> None:
+    """Do every set's statements, model answers and rubrics render: math as MathML, no LaTeX
+    delimiter or table row left as text, and 3-why's "instead of\\n0." not a numbered list?"""
+    problems_yaml, answers_md = SETS[name]
+    problems = load(problems_yaml)
+    assert problems.model_answers_path() == answers_md
+    written = [p for p in problems.problems if not p.graded]
+    models = review.model_answers(problems)
+    assert set(models) == {p.id for p in written}
+    for problem in written:
+        model, rubric = models[problem.id]
+        assert model and rubric, problem.id
+        for text in (problem.statement, model, rubric):
+            rendered = rendering.render(text)
+            assert "tex-error" not in rendered, (problem.id, rendered)
+            shown = re.sub(r"<(code|pre|annotation)\b.*?</\1>", "", rendered, flags=re.S)
+            assert not re.search(r"\$|\\\(|\\\[|^\s*\|", shown, re.M), (problem.id, rendered)
+    if "3-why" in models:
+        model = rendering.render(models["3-why"][0])
+        assert "<ol" not in model and "instead of\n0. The unit" in model
