@@ -65,8 +65,12 @@ def compile_error(code: bytes | str, origin: str) -> str:
         compile(code, origin, "exec", dont_inherit=True)
     except SyntaxError as exc:
         where = f"{origin}, line {exc.lineno}" if exc.lineno else origin
-        hint = "; save the file as UTF-8" if "codec can't decode" in str(exc.msg) else ""
-        return f"{where}: {exc.msg}{hint}"
+        undecodable = _UNDECODABLE.search(str(exc.msg))
+        if undecodable:
+            return (
+                f"{where}: byte {undecodable.group(1)} is not valid UTF-8; save the file as UTF-8"
+            )
+        return f"{where}: {exc.msg}"
     except (MemoryError, RecursionError):
         return f"{origin}: the code is nested too deeply for Python to compile"
     except _COMPILE_ERRORS as exc:
@@ -74,6 +78,7 @@ def compile_error(code: bytes | str, origin: str) -> str:
     return ""
 
 
+_UNDECODABLE = re.compile(r"'utf-8' codec can't decode byte (0x[0-9a-f]{2})")
 _MAGIC_CELLS_THAT_RUN_PYTHON = ("%%time", "%%capture")  # IPython runs their body as Python
 
 

@@ -23,7 +23,7 @@ Policy:
   a notebook only imports, def, class, assignments, `if` and `try` statements are kept
   (grader/intake/cells.py); IPython syntax is skipped and reported. Statements skipped at intake are
   reported once per file in `messages`.
-- Every chosen source is compiled (Python's own decoding: BOM, coding cookie), never
+- Every chosen source is compiled (Python's own decoding, grader/intake/encoding.py), never
   executed; size caps bound every read. An empty file, a notebook saved as .py, a file that
   cannot be decoded, or code of which no statement compiles is an error for its module, with
   the file and line.
@@ -31,15 +31,13 @@ Policy:
 
 from __future__ import annotations
 
-import io
 import re
-import tokenize
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
-from grader.intake import cells, statements, tree
+from grader.intake import cells, encoding, statements, tree
 from grader.intake.tree import IntakeLimits
 
 _NEAR_MISS_EXTENSIONS = frozenset({"", "py", "txt", "py.txt", "py.py"})
@@ -274,22 +272,17 @@ def _python_module(
             [],
         )
     error = cells.compile_error(code, file.path)
-    text = _decoded(code)
+    decoded = encoding.decode(code, file.path)
+    text = decoded.text
     if text is None or "\0" in text:  # undecodable: nothing of it can run
-        return code, (), error, []
+        return code, (), decoded.error or error or f"{file.path} cannot be decoded", []
     found, _ = statements.program(text, file.path, compiles=not error)
+    undecodable, notes = encoding.undecodable(decoded, found, file.path)
+    if undecodable:  # CPython refuses the whole file
+        return code, (), undecodable, []
     if not any(s.runs for s in found):
-        return code, tuple(found), error or f"{file.path} has no code that can run", []
-    return code, tuple(found), "", []
-
-
-def _decoded(code: bytes) -> str | None:
-    """The text of a .py file decoded as Python does (BOM, coding cookie), or None."""
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(code).readline)
-        return code.decode(encoding)
-    except (SyntaxError, LookupError, UnicodeDecodeError):
-        return None
+        return code, tuple(found), error or f"{file.path} has no code that can run", notes
+    return code, tuple(found), "", notes
 
 
 # ---------------------------------------------------------------------------------------------
