@@ -17,11 +17,12 @@ Cells are numbered as Jupyter lays them out, Markdown cells included.
 from __future__ import annotations
 
 import ast
+import contextlib
 import json
 import re
 from collections.abc import Sequence
 
-from grader.intake import statements
+from grader.intake import nbjson, statements, tree
 
 
 class NotebookError(ValueError):
@@ -158,6 +159,33 @@ def _check_call(node: ast.stmt) -> bool:
         and not call.keywords
         and all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in call.args)
     )
+
+
+_EXACT_ERRORS = 20 * tree.MiB  # a notebook this small is parsed whole to say where its JSON breaks
+
+
+def notebook_cells(file: tree.File, limits: tree.IntakeLimits) -> list[tuple[int, str]]:
+    """The code cells of the notebook `file` (as `code_cells`), streamed: outputs, attachments
+    and metadata are skipped unread (grader/intake/nbjson.py), so memory stays bounded.
+
+    Raises:
+        tree.Unusable: it cannot be read or is over `limits.max_notebook_bytes`.
+        NotebookError: it is not a notebook, or too much of it is not outputs.
+    """
+    what = "a notebook; clear its outputs"
+    try:
+        with contextlib.closing(tree.chunks(file, limits.max_notebook_bytes, what)) as chunks:
+            kept = nbjson.pruned(chunks, limits.max_notebook_text_bytes)
+    except nbjson.TooBig:
+        raise NotebookError(
+            f"it holds more than {tree.size_text(limits.max_notebook_text_bytes)} besides the "
+            "outputs of its cells; submit a notebook with your code"
+        ) from None
+    except nbjson.Malformed as exc:
+        if file.size > _EXACT_ERRORS:
+            raise NotebookError(f"it is not valid JSON (at byte {exc.offset})") from None
+        return code_cells(tree.read_capped(file, _EXACT_ERRORS, what))  # says where and why
+    return code_cells(kept)
 
 
 def code_cells(raw: bytes) -> list[tuple[int, str]]:

@@ -294,11 +294,9 @@ def _notebook_module(
 ) -> tuple[bytes, statements.Program, str, list[str]]:
     """(listing, program, error, notes) for a notebook."""
     try:
-        raw = tree.read_capped(file, limits.max_notebook_bytes, "a notebook; clear its outputs")
+        sources = cells.notebook_cells(file, limits)
     except tree.Unusable as exc:
         return b"", (), str(exc), [str(exc)]
-    try:
-        sources = cells.code_cells(raw)
     except cells.NotebookError as exc:
         reason = f"could not read {file.path}: {exc}"
         return b"", (), reason, [reason]
