@@ -80,6 +80,7 @@ def compile_error(code: bytes | str, origin: str) -> str:
 
 
 _UNDECODABLE = re.compile(r"'utf-8' codec can't decode byte (0x[0-9a-f]{2})")
+WRITEFILE = ("%%writefile", "%%file")  # cell magics writing their body to a file
 _MAGIC_CELLS_THAT_RUN_PYTHON = ("%%time", "%%capture")  # IPython runs their body as Python
 
 
@@ -118,6 +119,8 @@ def _cell_statements(text: str, filename: str) -> tuple[list[statements.Statemen
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is not None and lines[first].lstrip().startswith("%%"):
         magic = lines[first].split()[0]
+        if magic in WRITEFILE:  # a file, read as a module or noted (grader/intake/writefile.py)
+            return [], False
         if magic not in _MAGIC_CELLS_THAT_RUN_PYTHON:
             where = f"{filename}, line {first + 1}"
             failure = (
@@ -165,17 +168,23 @@ _EXACT_ERRORS = 20 * tree.MiB  # a notebook this small is parsed whole to say wh
 
 
 def notebook_cells(file: tree.File, limits: tree.IntakeLimits) -> list[tuple[int, str]]:
-    """The code cells of the notebook `file` (as `code_cells`), streamed: outputs, attachments
-    and metadata are skipped unread (grader/intake/nbjson.py), so memory stays bounded.
+    """The code cells of the notebook `file` (as `code_cells`), read by `kept_notebook`."""
+    return code_cells(kept_notebook(file, limits))
+
+
+def kept_notebook(file: tree.File, limits: tree.IntakeLimits) -> bytes:
+    """The JSON of the notebook `file` without its outputs, attachments and metadata, streamed:
+    they are skipped unread (grader/intake/nbjson.py), so memory stays bounded. A malformed
+    notebook small enough is returned whole, for `code_cells` to say where its JSON breaks.
 
     Raises:
         tree.Unusable: it cannot be read or is over `limits.max_notebook_bytes`.
-        NotebookError: it is not a notebook, or too much of it is not outputs.
+        NotebookError: too much of it is not outputs, or it is big and not JSON.
     """
     what = "a notebook; clear its outputs"
     try:
         with contextlib.closing(tree.chunks(file, limits.max_notebook_bytes, what)) as chunks:
-            kept = nbjson.pruned(chunks, limits.max_notebook_text_bytes)
+            return nbjson.pruned(chunks, limits.max_notebook_text_bytes)
     except nbjson.TooBig:
         raise NotebookError(
             f"it holds more than {tree.size_text(limits.max_notebook_text_bytes)} besides the "
@@ -184,8 +193,7 @@ def notebook_cells(file: tree.File, limits: tree.IntakeLimits) -> list[tuple[int
     except nbjson.Malformed as exc:
         if file.size > _EXACT_ERRORS:
             raise NotebookError(f"it is not valid JSON (at byte {exc.offset})") from None
-        return code_cells(tree.read_capped(file, _EXACT_ERRORS, what))  # says where and why
-    return code_cells(kept)
+        return tree.read_capped(file, _EXACT_ERRORS, what)
 
 
 def code_cells(raw: bytes) -> list[tuple[int, str]]:

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
-from grader.intake import cells, encoding, statements, tree
+from grader.intake import cells, encoding, statements, tree, writefile
 from grader.intake.tree import IntakeLimits
 
 _NEAR_MISS_EXTENSIONS = frozenset({"", "py", "txt", "py.txt", "py.py"})
@@ -97,7 +97,15 @@ def read_submission(
         if not module.isidentifier():
             raise ValueError(f"module name {module!r} is not a Python identifier")
     with tree.listing(path, limits) as scan:
-        return _select(scan, modules, limits)
+        expanded = writefile.expand(scan, modules, limits)
+        submission = _select(expanded, modules, limits)
+    if expanded is scan:
+        return submission
+    # The notebook was read for its %%writefile cells, even if no module comes from it whole.
+    notebook = next(f.path for f in scan.files if f.name.lower().endswith(".ipynb"))
+    ignored = f"ignored {notebook}: every module has its .py file"
+    messages = tuple(m for m in submission.messages if m != ignored)
+    return Submission(submission.sources, submission.errors, messages)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -77,6 +77,7 @@ class File:
     problem: str | None = None  # why it is refused (symbolic link, zip bomb, ...)
     # open() -> a binary stream of its bytes, for files read in chunks; raises Unusable
     open: Callable[[], BinaryIO] | None = field(default=None, repr=False)
+    label: str | None = None  # its `path` in messages when it is not a file of the tree
 
     @property
     def name(self) -> str:
@@ -84,6 +85,8 @@ class File:
 
     @property
     def path(self) -> str:
+        if self.label is not None:
+            return self.label
         return "/".join(printable(part) for part in self.parts)
 
     @property
