@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 
 _REPLACEMENTS = {"outputs": b"[]", "attachments": b"{}", "metadata": b"{}"}
 _FOLLOWED = 5  # objects and arrays shallower than this are followed member by member
@@ -43,19 +43,24 @@ class TooBig(ValueError):
     """More than `limit` bytes are left once outputs, attachments and metadata are dropped."""
 
 
-def pruned(chunks: Iterable[bytes], limit: int) -> bytes:
-    """The JSON read from `chunks` without its outputs, attachments and metadata.
+def pruned(
+    chunks: Iterable[bytes], limit: int, drop: Collection[str] = tuple(_REPLACEMENTS)
+) -> bytes:
+    """The JSON read from `chunks` without its outputs, attachments and metadata (the members
+    named in `drop`).
 
     Raises:
         Malformed: the bytes are not JSON (as far as the structure followed shows).
         TooBig: what is kept exceeds `limit` bytes.
     """
-    return _Pruner(iter(chunks), limit).run()
+    replacements = {key: _REPLACEMENTS[key] for key in drop}
+    return _Pruner(iter(chunks), limit, replacements).run()
 
 
 class _Pruner:
-    def __init__(self, chunks: Iterator[bytes], limit: int) -> None:
+    def __init__(self, chunks: Iterator[bytes], limit: int, replacements: dict[str, bytes]) -> None:
         self.chunks = chunks
+        self.replacements = replacements
         self.limit = limit
         self.buf = b""
         self.pos = 0  # next byte of buf to read
@@ -140,7 +145,7 @@ class _Pruner:
                 raise self.malformed()
             key = self.string(capture=True)
             self.expect(b":")
-            replacement = _REPLACEMENTS.get(_key(key)) if key is not None else None
+            replacement = self.replacements.get(_key(key)) if key is not None else None
             if replacement is None:
                 self.value(depth + 1)
             else:
