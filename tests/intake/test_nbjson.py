@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tracemalloc
+import zipfile
 
 import pytest
 
@@ -165,3 +166,18 @@ def test_too_much_besides_outputs_is_refused(tmp_path):
         "conv": "no conv.py found, and could not read tutorial9.ipynb: it holds more than "
         "1000 bytes besides the outputs of its cells; submit a notebook with your code"
     }
+
+
+def test_the_notebook_cap_holds_when_a_zip_member_lies_about_its_size(tmp_path):
+    notebook = json.dumps({"nbformat": 4, "cells": [{"cell_type": "code", "source": "x = 1"}]})
+    padded = notebook[:-1] + ', "pad": "' + "p" * 2000 + '"}'
+    archive = tmp_path / "hw.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("tutorial9.ipynb", padded)
+    data = bytearray(archive.read_bytes())
+    # Declared uncompressed size in the central directory (offset 24) -> 5 bytes.
+    at = data.find(b"PK\x01\x02") + 24
+    data[at : at + 4] = (5).to_bytes(4, "little")
+    archive.write_bytes(bytes(data))
+    submission = read_submission(archive, ("conv",), IntakeLimits(max_notebook_bytes=1000))
+    assert submission.errors["conv"].startswith("no conv.py found, and could not read")
