@@ -14,9 +14,12 @@ then.
 from __future__ import annotations
 
 import ast
+import base64
 import csv
 import importlib.util
 import json
+import random
+import re
 import shutil
 import subprocess
 import sys
@@ -76,7 +79,7 @@ def submit(style: str, into: Path) -> Path:
     __MACOSX entries macOS adds), the rest as folders.
     """
     source = CORRECT / style
-    if style == "g_notebook":
+    if style in ("g_notebook", "l_writefile"):
         return Path(shutil.copyfile(source / "submission.ipynb", into / f"{style}.ipynb"))
     if style == "j_zip_nested":
         archive = into / f"{style}.zip"
@@ -110,17 +113,27 @@ def unloaded(tmp_path_factory: pytest.TempPathFactory) -> Graded:
 
 def test_corpus_has_every_style() -> None:
     """Are all the styles the issue names in the corpus (a-j), none of them empty?"""
-    assert [s[0] for s in STYLES] == list("abcdefghij")
+    assert [s[0] for s in STYLES] == list("abcdefghijkl")
     for style in STYLES:
         assert any(p.suffix in (".py", ".ipynb") for p in (CORRECT / style).rglob("*")), style
 
 
-def test_committed_notebook_is_what_its_generator_writes() -> None:
-    """Is correct/g_notebook/submission.ipynb current with tests/corpus/build_notebook.py?"""
-    spec = importlib.util.spec_from_file_location("build_notebook", CORPUS / "build_notebook.py")
-    builder = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(builder)
-    assert builder.TARGET.read_text(encoding="utf-8") == builder.text()
+@pytest.mark.parametrize("builder", ["build_notebook", "build_writefile"])
+def test_committed_notebooks_are_what_their_generators_write(builder: str) -> None:
+    """Are the committed notebooks current with tests/corpus/build_*.py?"""
+    spec = importlib.util.spec_from_file_location(builder, CORPUS / f"{builder}.py")
+    built = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(built)
+    assert built.TARGET.read_text(encoding="utf-8") == built.text()
+
+
+def test_cp1252_comments_are_not_utf_8_and_python_compiles_them() -> None:
+    """Is correct/k_cp1252_comment/rnn.py really what a Windows editor saved (not UTF-8), and
+    does Python compile it (so importing it works)?"""
+    code = (CORRECT / "k_cp1252_comment" / "rnn.py").read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        code.decode("utf-8")
+    compile(code, "rnn.py", "exec")
 
 
 @pytest.mark.parametrize("style", [pytest.param(s, marks=_gap(s)) for s in STYLES])
@@ -297,3 +310,84 @@ def test_refusing_everything_scores_zero(name: str, tmp_path: Path) -> None:
     results = grade(shutil.copytree(CORPUS / "mistakes" / name, tmp_path / name))
     assert results.grader_errors == ()
     assert _by_problem(results) == dict.fromkeys(POINTS, 0)
+
+
+# ----------------------------------------------------------------------------- Big notebooks
+# A correct notebook whose cell showing a grid of sample images kept its outputs: 25 MiB of
+# base64 PNG, made here rather than committed.
+
+SAMPLE_GRID = """fig, axes = plt.subplots(8, 8, figsize=(16, 16))
+for ax, image in zip(axes.flat, samples):
+    ax.imshow(image)
+    ax.axis("off")"""
+
+
+def big_notebook(into: Path, mib: int = 25) -> Path:
+    """correct/g_notebook with a sample-grid cell whose PNG output is `mib` MiB of base64
+    (incompressible, as a PNG's is), written in pieces."""
+    notebook = json.loads((CORRECT / "g_notebook" / "submission.ipynb").read_text("utf-8"))
+    png = {"image/png": "@PNG@", "text/plain": ["<Figure size 1600x1600 with 64 Axes>"]}
+    grid = {
+        "cell_type": "code",
+        "execution_count": 99,
+        "id": "sample-grid",
+        "metadata": {"colab": {"height": 1000}},
+        "outputs": [{"output_type": "display_data", "metadata": {}, "data": png}],
+        "source": SAMPLE_GRID,
+    }
+    notebook["cells"].insert(4, grid)
+    head, tail = json.dumps(notebook, indent=1).split("@PNG@")
+    block = base64.b64encode(random.Random(7).randbytes(3 << 18))  # 1 MiB of base64
+    path = into / "big_outputs.ipynb"
+    with path.open("wb") as stream:
+        stream.write(head.encode())
+        for _ in range(mib):
+            stream.write(block)
+        stream.write(tail.encode())
+    return path
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = big_notebook(tmp_path_factory.mktemp("big"))
+    assert path.stat().st_size > 25 * 2**20
+    return path
+
+
+def test_a_notebook_with_25_mib_of_outputs_scores_full_marks(big: Path, tmp_path: Path) -> None:
+    """Does a correct notebook that kept a 25 MiB image output earn every point, also zipped?"""
+    _full_marks(grade(big))
+    archive = tmp_path / "big.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+        zipped.write(big, "A0123456X/tutorial9.ipynb")
+    _full_marks(grade(archive))
+
+
+def students_check(submission: Path) -> subprocess.CompletedProcess[str]:
+    """`python -m grader check <submission>`, the students' own public checks."""
+    return subprocess.run(
+        [sys.executable, "-m", "grader", "check", str(submission)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+@pytest.mark.parametrize(
+    ("style", "said"),
+    [
+        ("k_cp1252_comment", "rnn.py, line 15: a comment holds byte 0x93 (and on 1 more lines)"),
+        ("l_writefile", "l_writefile.ipynb, cell 19: read `%%writefile -a rnn.py` as rnn.py"),
+        ("big", "using big_outputs.ipynb for conv"),
+    ],
+)
+def test_the_students_own_checks_pass(style: str, said: str, tmp_path: Path, big: Path) -> None:
+    """Do the public checks pass on the submissions intake once read unfairly (issue 16), and
+    say how the submission was read?"""
+    submission = big if style == "big" else submit(style, tmp_path)
+    run = students_check(submission)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    summary = run.stdout.strip().splitlines()[-1]
+    assert re.fullmatch(r"=+ \d+ passed in [\d.]+s =+", summary), run.stdout[-3000:]
+    assert said in run.stdout, run.stdout[-3000:]

@@ -23,10 +23,13 @@ import json
 import os
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
+from grader.intake import nbjson
 from grader.intake.submission import IntakeLimits
 from grader.problems import Problem
 
@@ -68,7 +71,7 @@ def collect(path: Path, written: Sequence[Problem], limits: IntakeLimits | None 
     elif path.suffix.lower() == ".zip":
         files = _zip_files(path, limits, notes)
     elif _wanted(path.name):
-        files = [(path.name, _read(path, _cap(path.name, limits), notes, path.name))]
+        files = [(path.name, _read(path, limits, notes, path.name))]
     else:
         files = []
     found: dict[str, Answer] = {}
@@ -202,17 +205,49 @@ def _cap(name: str, limits: IntakeLimits) -> int:
     return limits.max_notebook_bytes if name.lower().endswith(".ipynb") else limits.max_source_bytes
 
 
-def _read(path: Path, cap: int, notes: list[str], shown: str) -> bytes | None:
+def _read(path: Path, limits: IntakeLimits, notes: list[str], shown: str) -> bytes | None:
     try:
         with open(path, "rb") as stream:
-            data = stream.read(cap + 1)
+            return _take(stream, limits, notes, shown)
     except OSError as exc:
         notes.append(f"{shown}: could not be read ({exc.strerror or exc})")
         return None
-    if len(data) > cap:
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _take(stream: BinaryIO, limits: IntakeLimits, notes: list[str], shown: str) -> bytes | None:
+    """The bytes of answers.md, or of a notebook without its outputs (streamed: they are skipped
+    unread, grader/intake/nbjson.py), or None with a note."""
+    cap = _cap(shown, limits)
+    if not shown.lower().endswith(".ipynb"):
+        data = stream.read(cap + 1)
+        if len(data) > cap:
+            notes.append(f"{shown}: larger than {cap} bytes, not read")
+            return None
+        return data
+
+    def chunks() -> Iterator[bytes]:
+        total = 0
+        while chunk := stream.read(1 << 20):
+            total += len(chunk)
+            if total > cap:
+                raise _TooLarge
+            yield chunk
+
+    try:  # cells' metadata say which problem a cell answers: kept
+        return nbjson.pruned(chunks(), limits.max_notebook_text_bytes, ("outputs", "attachments"))
+    except _TooLarge:
         notes.append(f"{shown}: larger than {cap} bytes, not read")
-        return None
-    return data
+    except nbjson.TooBig:
+        notes.append(
+            f"{shown}: more than {limits.max_notebook_text_bytes} bytes besides outputs, not read"
+        )
+    except nbjson.Malformed:
+        notes.append(f"{shown}: not a readable notebook (invalid JSON)")
+    return None
 
 
 def _order(relative: str) -> tuple[int, bool, str]:
@@ -236,7 +271,7 @@ def _folder_files(
             if _wanted(name) and not name.startswith(".") and not full.is_symlink():
                 found.append(full.relative_to(root).as_posix())
     for relative in sorted(found, key=_order):
-        yield relative, _read(root / relative, _cap(relative, limits), notes, relative)
+        yield relative, _read(root / relative, limits, notes, relative)
 
 
 def _zip_files(
@@ -262,11 +297,9 @@ def _zip_files(
                 continue
             try:
                 with archive.open(info) as stream:
-                    data = stream.read(cap + 1)
-            except (OSError, zipfile.BadZipFile, RuntimeError, ValueError) as exc:
+                    data = _take(stream, limits, notes, name)
+            except (OSError, zipfile.BadZipFile, RuntimeError, ValueError, zlib.error) as exc:
                 notes.append(f"{name}: could not be read from the zip ({exc})")
                 continue
-            if len(data) > cap:
-                notes.append(f"{name}: larger than {cap} bytes, not read")
-                continue
-            yield name, data
+            if data is not None:
+                yield name, data

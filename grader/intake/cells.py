@@ -17,11 +17,12 @@ Cells are numbered as Jupyter lays them out, Markdown cells included.
 from __future__ import annotations
 
 import ast
+import contextlib
 import json
 import re
 from collections.abc import Sequence
 
-from grader.intake import statements
+from grader.intake import nbjson, statements, tree
 
 
 class NotebookError(ValueError):
@@ -65,8 +66,12 @@ def compile_error(code: bytes | str, origin: str) -> str:
         compile(code, origin, "exec", dont_inherit=True)
     except SyntaxError as exc:
         where = f"{origin}, line {exc.lineno}" if exc.lineno else origin
-        hint = "; save the file as UTF-8" if "codec can't decode" in str(exc.msg) else ""
-        return f"{where}: {exc.msg}{hint}"
+        undecodable = _UNDECODABLE.search(str(exc.msg))
+        if undecodable:
+            return (
+                f"{where}: byte {undecodable.group(1)} is not valid UTF-8; save the file as UTF-8"
+            )
+        return f"{where}: {exc.msg}"
     except (MemoryError, RecursionError):
         return f"{origin}: the code is nested too deeply for Python to compile"
     except _COMPILE_ERRORS as exc:
@@ -74,6 +79,8 @@ def compile_error(code: bytes | str, origin: str) -> str:
     return ""
 
 
+_UNDECODABLE = re.compile(r"'utf-8' codec can't decode byte (0x[0-9a-f]{2})")
+WRITEFILE = ("%%writefile", "%%file")  # cell magics writing their body to a file
 _MAGIC_CELLS_THAT_RUN_PYTHON = ("%%time", "%%capture")  # IPython runs their body as Python
 
 
@@ -112,6 +119,8 @@ def _cell_statements(text: str, filename: str) -> tuple[list[statements.Statemen
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is not None and lines[first].lstrip().startswith("%%"):
         magic = lines[first].split()[0]
+        if magic in WRITEFILE:  # a file, read as a module or noted (grader/intake/writefile.py)
+            return [], False
         if magic not in _MAGIC_CELLS_THAT_RUN_PYTHON:
             where = f"{filename}, line {first + 1}"
             failure = (
@@ -153,6 +162,38 @@ def _check_call(node: ast.stmt) -> bool:
         and not call.keywords
         and all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in call.args)
     )
+
+
+_EXACT_ERRORS = 20 * tree.MiB  # a notebook this small is parsed whole to say where its JSON breaks
+
+
+def notebook_cells(file: tree.File, limits: tree.IntakeLimits) -> list[tuple[int, str]]:
+    """The code cells of the notebook `file` (as `code_cells`), read by `kept_notebook`."""
+    return code_cells(kept_notebook(file, limits))
+
+
+def kept_notebook(file: tree.File, limits: tree.IntakeLimits) -> bytes:
+    """The JSON of the notebook `file` without its outputs, attachments and metadata, streamed:
+    they are skipped unread (grader/intake/nbjson.py), so memory stays bounded. A malformed
+    notebook small enough is returned whole, for `code_cells` to say where its JSON breaks.
+
+    Raises:
+        tree.Unusable: it cannot be read or is over `limits.max_notebook_bytes`.
+        NotebookError: too much of it is not outputs, or it is big and not JSON.
+    """
+    what = "a notebook; clear its outputs"
+    try:
+        with contextlib.closing(tree.chunks(file, limits.max_notebook_bytes, what)) as chunks:
+            return nbjson.pruned(chunks, limits.max_notebook_text_bytes)
+    except nbjson.TooBig:
+        raise NotebookError(
+            f"it holds more than {tree.size_text(limits.max_notebook_text_bytes)} besides the "
+            "outputs of its cells; submit a notebook with your code"
+        ) from None
+    except nbjson.Malformed as exc:
+        if file.size > _EXACT_ERRORS:
+            raise NotebookError(f"it is not valid JSON (at byte {exc.offset})") from None
+        return tree.read_capped(file, _EXACT_ERRORS, what)
 
 
 def code_cells(raw: bytes) -> list[tuple[int, str]]:

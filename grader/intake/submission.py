@@ -23,7 +23,7 @@ Policy:
   a notebook only imports, def, class, assignments, `if` and `try` statements are kept
   (grader/intake/cells.py); IPython syntax is skipped and reported. Statements skipped at intake are
   reported once per file in `messages`.
-- Every chosen source is compiled (Python's own decoding: BOM, coding cookie), never
+- Every chosen source is compiled (Python's own decoding, grader/intake/encoding.py), never
   executed; size caps bound every read. An empty file, a notebook saved as .py, a file that
   cannot be decoded, or code of which no statement compiles is an error for its module, with
   the file and line.
@@ -32,15 +32,13 @@ Policy:
 from __future__ import annotations
 
 import enum
-import io
 import re
-import tokenize
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
-from grader.intake import cells, statements, tree
+from grader.intake import cells, encoding, statements, tree, writefile
 from grader.intake.tree import IntakeLimits
 
 _NEAR_MISS_EXTENSIONS = frozenset({"", "py", "txt", "py.txt", "py.py"})
@@ -100,7 +98,15 @@ def read_submission(
         if not module.isidentifier():
             raise ValueError(f"module name {module!r} is not a Python identifier")
     with tree.listing(path, limits) as scan:
-        return _select(scan, modules, limits)
+        expanded = writefile.expand(scan, modules, limits)
+        submission = _select(expanded, modules, limits)
+    if expanded is scan:
+        return submission
+    # The notebook was read for its %%writefile cells, even if no module comes from it whole.
+    notebook = next(f.path for f in scan.files if f.name.lower().endswith(".ipynb"))
+    ignored = f"ignored {notebook}: every module has its .py file"
+    messages = tuple(m for m in submission.messages if m != ignored)
+    return Submission(submission.sources, submission.errors, messages)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -388,25 +394,20 @@ def _python_module(file: tree.File, limits: IntakeLimits) -> _Read:
         )
         return _Read(code, fault=_Fault.NOT_PYTHON, error=error)
     error = cells.compile_error(code, file.path)
-    text = _decoded(code)
+    decoded = encoding.decode(code, file.path)
+    text = decoded.text
     if text is None or "\0" in text:  # undecodable: nothing of it can run
-        if error:
-            return _Read(code, fault=_Fault.UNREADABLE, error=error)
-        return _Read(code)
-    program = tuple(statements.program(text, file.path, compiles=not error)[0])
+        error = decoded.error or error or f"{file.path} cannot be decoded"
+        return _Read(code, fault=_Fault.UNREADABLE, error=error)
+    found, _ = statements.program(text, file.path, compiles=not error)
+    program = tuple(found)
+    undecodable, notes = encoding.undecodable(decoded, found, file.path)
+    if undecodable:  # CPython refuses the whole file
+        return _Read(code, fault=_Fault.UNREADABLE, error=undecodable)
     if not any(s.runs for s in program):
         error = error or f"{file.path} has no code that can run"
-        return _Read(code, program, _Fault.NOTHING_RUNS, error)
-    return _Read(code, program, notes=_skipped(program))
-
-
-def _decoded(code: bytes) -> str | None:
-    """The text of a .py file decoded as Python does (BOM, coding cookie), or None."""
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(code).readline)
-        return code.decode(encoding)
-    except (SyntaxError, LookupError, UnicodeDecodeError):
-        return None
+        return _Read(code, program, _Fault.NOTHING_RUNS, error, notes=tuple(notes))
+    return _Read(code, program, notes=(*notes, *_skipped(program)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -416,11 +417,9 @@ def _decoded(code: bytes) -> str | None:
 def _notebook_module(file: tree.File, limits: IntakeLimits) -> _Read:
     """A notebook: its code is the listing of its program; skipped statements always reported."""
     try:
-        raw = tree.read_capped(file, limits.max_notebook_bytes, "a notebook; clear its outputs")
+        sources = cells.notebook_cells(file, limits)
     except tree.Unusable as exc:
         return _Read(fault=_Fault.UNREADABLE, error=str(exc), notes=(str(exc),))
-    try:
-        sources = cells.code_cells(raw)
     except cells.NotebookError as exc:
         reason = f"could not read {file.path}: {exc}"
         return _Read(fault=_Fault.UNREADABLE, error=reason, notes=(reason,))

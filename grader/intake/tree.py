@@ -21,6 +21,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 MiB = 1 << 20
 
@@ -49,8 +50,11 @@ class IntakeLimits:
     """Caps on what intake reads, all in bytes or counts."""
 
     max_source_bytes: int = MiB  # one .py file, and the code extracted from a notebook
-    max_notebook_bytes: int = 20 * MiB  # one .ipynb file, outputs included
-    max_total_bytes: int = 50 * MiB  # all files (uncompressed), and a .zip file itself
+    # One .ipynb file, outputs included (Gradescope takes uploads of 100 MB): it is streamed,
+    # its outputs skipped unread (grader/intake/nbjson.py), so this bounds time, not memory.
+    max_notebook_bytes: int = 110 * MiB
+    max_notebook_text_bytes: int = 16 * MiB  # a notebook without outputs, attachments, metadata
+    max_total_bytes: int = 120 * MiB  # all files (uncompressed), and a .zip file itself
     max_files: int = 5000  # files and folders in a folder submission
     max_zip_members: int = 5000  # entries of a zip archive
     max_zip_ratio: float = 100.0  # uncompressed / compressed size of one zip member
@@ -71,6 +75,9 @@ class File:
     size: int  # declared size in bytes
     read: Callable[[int], bytes] = field(repr=False)  # read(cap) -> at most cap + 1 bytes
     problem: str | None = None  # why it is refused (symbolic link, zip bomb, ...)
+    # open() -> a binary stream of its bytes, for files read in chunks; raises Unusable
+    open: Callable[[], BinaryIO] | None = field(default=None, repr=False)
+    label: str | None = None  # its `path` in messages when it is not a file of the tree
 
     @property
     def name(self) -> str:
@@ -78,6 +85,8 @@ class File:
 
     @property
     def path(self) -> str:
+        if self.label is not None:
+            return self.label
         return "/".join(printable(part) for part in self.parts)
 
     @property
@@ -109,7 +118,7 @@ def listing(path: Path, limits: IntakeLimits) -> Iterator[Scan]:
     elif not stat.S_ISREG(info.st_mode):
         yield Scan((), (), f"{name} is not a regular file or folder")
     elif path.suffix.lower() != ".zip":
-        yield Scan((File((path.name,), info.st_size, _disk_reader(path, name)),), ())
+        yield Scan((_disk_file((path.name,), info.st_size, path, name),), ())
     elif info.st_size > limits.max_total_bytes:
         too_big = f"over the {size_text(limits.max_total_bytes)} limit"
         yield Scan((), (), f"{name} is {size_text(info.st_size)}, {too_big}")
@@ -233,14 +242,20 @@ def _scan_folder(root: Path, limits: IntakeLimits) -> Scan:
                         f"{size_text(limits.max_total_bytes)} of files; submit "
                         "only your .py files or notebook",
                     )
-                files.append(File(parts, size, _disk_reader(Path(entry.path), shown)))
+                files.append(_disk_file(parts, size, Path(entry.path), shown))
             else:
                 files.append(File(parts, 0, _refuse, "is not a regular file"))
     return Scan(tuple(sorted(files, key=lambda f: f.parts)), tuple(notes))
 
 
-def _disk_reader(path: Path, shown: str) -> Callable[[int], bytes]:
-    return lambda cap: _read_disk(path, shown, cap)
+def _disk_file(parts: tuple[str, ...], size: int, path: Path, shown: str) -> File:
+    def open_() -> BinaryIO:
+        try:
+            return _open_regular(path)
+        except OSError as exc:
+            raise Unusable(f"could not read {shown}: {exc.strerror}") from None
+
+    return File(parts, size, lambda cap: _read_disk(path, shown, cap), open=open_)
 
 
 def _refuse(cap: int) -> bytes:
@@ -306,24 +321,77 @@ def _scan_zip(archive: zipfile.ZipFile, name: str, limits: IntakeLimits) -> Scan
                 f"{name} holds more than {size_text(limits.max_total_bytes)} "
                 "uncompressed; submit only your .py files or notebook",
             )
-        files.append(File(parts, info.file_size, _member_reader(archive, info, name)))
+        read, open_ = _member_reader(archive, info, name)
+        files.append(File(parts, info.file_size, read, open=open_))
     return Scan(tuple(sorted(files, key=lambda f: f.parts)), ())
 
 
 def _member_reader(
     archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str
-) -> Callable[[int], bytes]:
-    def read(cap: int) -> bytes:
-        shown = printable(info.filename)
+) -> tuple[Callable[[int], bytes], Callable[[], BinaryIO]]:
+    shown = printable(info.filename)
+
+    def open_() -> BinaryIO:
         if info.flag_bits & 0x1:
             raise Unusable(f"{shown} in {name} is encrypted: zip it again without a password")
         try:
-            with archive.open(info) as member:
-                return member.read(cap + 1)
+            return _Unzipping(archive.open(info), f"could not read {shown} from {name}")
         except _ZIP_ERRORS as exc:
             raise Unusable(f"could not read {shown} from {name}: {exc}") from None
 
-    return read
+    def read(cap: int) -> bytes:
+        with open_() as member:
+            return member.read(cap + 1)
+
+    return read, open_
+
+
+class _Unzipping(io.RawIOBase):
+    """A zip member's stream whose read errors (a bad CRC, damaged data) are `Unusable`."""
+
+    def __init__(self, member: io.BufferedIOBase, what: str) -> None:
+        self._member, self._what = member, what
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return self._member.read(size)
+        except _ZIP_ERRORS as exc:
+            raise Unusable(f"{self._what}: {exc}") from None
+
+    def close(self) -> None:
+        self._member.close()
+        super().close()
+
+
+def chunks(file: File, cap: int, what: str, size: int = MiB) -> Iterator[bytes]:
+    """The bytes of `file` in chunks of at most `size`, for a caller that streams them.
+
+    Raises:
+        Unusable: it cannot be read, or holds more than `cap` bytes (declared or read).
+    """
+    if file.size > cap:
+        raise Unusable(
+            f"{file.path} is {size_text(file.size)}, over the {size_text(cap)} limit for {what}"
+        )
+    if file.open is None:
+        yield read_capped(file, cap, what)
+        return
+    total = 0
+    with file.open() as stream:
+        while True:
+            try:
+                chunk = stream.read(size)
+            except OSError as exc:
+                raise Unusable(f"could not read {file.path}: {exc.strerror}") from None
+            if not chunk:
+                return
+            total += len(chunk)
+            if total > cap:
+                raise Unusable(f"{file.path} is over the {size_text(cap)} limit for {what}")
+            yield chunk
 
 
 def read_capped(file: File, cap: int, what: str) -> bytes:

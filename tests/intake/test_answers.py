@@ -183,3 +183,23 @@ def test_symlinks_are_not_followed(tmp_path: Path) -> None:
     folder.mkdir()
     (folder / "answers.md").symlink_to(secret)
     assert answers.collect(folder, WRITTEN).found == {}
+
+
+@pytest.mark.parametrize("zipped", [False, True])
+def test_answers_are_found_in_a_notebook_with_big_outputs(tmp_path: Path, zipped: bool) -> None:
+    """Are the outputs of a notebook skipped unread (over the text cap) and its answer cells'
+    metadata kept?"""
+    document = generated_notebook({"4b": "Yes."})
+    first_code = next(c for c in document["cells"] if c["cell_type"] == "code")
+    first_code["outputs"] = [{"output_type": "display_data", "data": {"image/png": "A" * 5000}}]
+    path = tmp_path / "tutorial9.ipynb"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    if zipped:
+        with zipfile.ZipFile(tmp_path / "s.zip", "w") as archive:
+            archive.write(path, "hw/tutorial9.ipynb")
+        path.unlink()
+        path = tmp_path / "s.zip"
+    text_cap = len(json.dumps(document)) - 4000
+    collected = answers.collect(path, WRITTEN, IntakeLimits(max_notebook_text_bytes=text_cap))
+    assert {p: a.text for p, a in collected.found.items()} == {"4b": "Yes."}
+    assert collected.notes == ()

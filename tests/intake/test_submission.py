@@ -884,10 +884,24 @@ def test_notebook_code_over_the_source_cap(tmp_path):
     [
         pytest.param(
             b"x = 1\ns = 'caf\xe9'\n",
-            "conv.py, line 2: (unicode error) 'utf-8' codec "
-            "can't decode byte 0xe9 in position 3: unexpected end of data; save the "
-            "file as UTF-8",
+            "conv.py, line 2: byte 0xe9 is not valid UTF-8; save the file as UTF-8",
             id="latin-1-without-cookie",
+        ),
+        pytest.param(
+            b'def f():\n    """The result.\n\n    caf\xe9"""\n    return 1\n',
+            "conv.py, line 4: byte 0xe9 is not valid UTF-8; save the file as UTF-8",
+            id="cp1252-in-a-docstring",
+        ),
+        pytest.param(
+            b"def f():\n    # caf\xe9\n    return 'Jos\xe9'\n",
+            "conv.py, line 3: byte 0xe9 is not valid UTF-8; save the file as UTF-8",
+            id="cp1252-in-a-comment-and-a-string",
+        ),
+        pytest.param(
+            b"# coding: ascii\nx = 1  # caf\xe9\n",
+            "conv.py, line 2: byte 0xe9 cannot be read as ascii, the encoding its coding line "
+            "declares; save the file as UTF-8",
+            id="byte-outside-the-declared-encoding",
         ),
         pytest.param(b"# -*- coding: latin-1 -*-\ns = 'caf\xe9'\n", None, id="latin-1-cookie"),
         pytest.param(b"\xef\xbb\xbfx = 1\n", None, id="utf-8-bom"),
@@ -945,6 +959,40 @@ def test_encodings_and_compile_errors(tmp_path, code, error):
         assert submission.errors == {"conv": error}
         assert submission.unavailable("conv") == error
         assert submission.messages == ()
+
+
+COMMENT_BYTE = (
+    "a comment holds byte 0x{byte}{more}, which is not valid UTF-8; Python ignores it in a "
+    "comment and so did the grader, but save the file as UTF-8"
+)
+
+
+@pytest.mark.parametrize(
+    ("code", "line", "byte", "more"),
+    [
+        pytest.param(b"def f():\n    return 1\n# Jos\xe9, caf\xe9\n", 3, "e9", "", id="last-line"),
+        pytest.param(b"# Jos\xe9\ndef f():\n    return 1\n", 1, "e9", "", id="first-line"),
+        pytest.param(b"\xef\xbb\xbf# \xe9\ndef f():\n    return 1\n", 1, "e9", "", id="after-bom"),
+        pytest.param(
+            b"def f():  # \x93quoted\x94\n    # na\xefve\n    return 1  # \x80\n",
+            1,
+            "93",
+            " (and on 2 more lines)",
+            id="inside-a-function",
+        ),
+    ],
+)
+def test_cp1252_bytes_in_comments_are_read_as_cpython_reads_them(tmp_path, code, line, byte, more):
+    compile(code, "conv.py", "exec")  # and import: Python 3.10 to 3.13 accept such comments
+    submission = intake(write(tmp_path, {"conv.py": code}), ("conv",))
+    source = submission.sources["conv"]
+    assert source.code == code  # bytes passed on untouched
+    assert run(source)["f"]() == 1
+    assert submission.messages == (
+        f"conv.py, line {line}: {COMMENT_BYTE.format(byte=byte, more=more)}",
+        "using conv.py for conv",
+    )
+    statements.listing(source.program, "conv.py").decode("utf-8")  # strict: it is UTF-8
 
 
 def test_compile_errors_name_the_file_inside_a_zip(tmp_path):
