@@ -198,16 +198,25 @@ def _attack():
     libc = ctypes.CDLL(None, use_errno=True)
     libc.fallocate.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_long, ctypes.c_long]
     for fd in (1, 2):  # blocks reserved past the file size limit, on the captured output
-        libc.fallocate(fd, 1, 0, 1 << 30)
+        libc.fallocate(fd, 1, 0, 256 << 20)
     try:
         os.write(1, b"x" * (64 << 20))
     except OSError:
         pass
     places = [os.getcwd(), os.environ.get("TMPDIR", "/tmp"), os.path.expanduser("~"),
               "/tmp", "/var/tmp", "/dev/shm"]
+    def free(place):
+        try:
+            st = os.statvfs(place)
+            return st.f_bavail * st.f_frsize
+        except OSError:
+            return 0
+    start = {{place: free(place) for place in places}}
+    def enough():  # shown: past four times the bound, stop (a regression must not fill the disk)
+        return any(start[place] - free(place) > 256 << 20 for place in places)
     end = time.monotonic() + 0.3
     i = 0
-    while time.monotonic() < end:
+    while time.monotonic() < end and not enough():
         for place in places:
             name = "%s/fill-{token}-%d-%d" % (place, os.getpid(), i)
             try:
@@ -219,7 +228,7 @@ def _attack():
                     fd = -1
             if fd >= 0:
                 libc.fallocate(fd, 0, 0, 16 << 20)
-                libc.fallocate(fd, 1, 0, 1 << 30)
+                libc.fallocate(fd, 1, 0, 128 << 20)
                 for step in (
                     lambda: os.write(fd, b"y" * (1 << 20)),
                     lambda: os.ftruncate(fd, 1 << 40),
