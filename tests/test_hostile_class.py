@@ -478,3 +478,70 @@ def test_one_disk_filler_grows_the_temporary_file_system_by_less_than_the_worksp
     assert_bounded(growth)
     assert left == []
     assert results.tests  # graded: the attack costs at most its own cases
+
+
+@pytest.mark.skipif(not ISOLATION.safe, reason="no safe sandbox level here: the grader refuses")
+def test_a_demo_that_writes_a_file_fails_only_that_statement(tmp_path: Path) -> None:
+    """An honest submission whose module writes a file at import (a demo) keeps full marks;
+    where nothing is writable (no tmpfs), that statement fails with a message saying why."""
+    from grader.grading.pipeline import grade
+    from grader.results import gradescope
+
+    folder = tmp_path / "demo"
+    folder.mkdir()
+    for module in MODULES:
+        shutil.copyfile(SOLUTIONS / f"{module}.py", folder / f"{module}.py")
+    with (folder / "conv.py").open("a", encoding="utf-8") as handle:
+        handle.write("\nwith open('demo-output.txt', 'w') as demo:\n    demo.write('42')\n")
+    document = gradescope.render(grade(folder))
+    assert document["score"] == MAX_SCORE
+    text = json.dumps(document)
+    if not ISOLATION.namespaces:
+        assert "sandbox lets student code write no files" in text
+
+
+@pytest.mark.skipif(ISOLATION.uid is None, reason="needs root: a sandbox user of its own")
+def test_without_landlock_the_filter_alone_lets_nothing_be_made(tmp_path: Path) -> None:
+    """At `user` on a kernel without Landlock, only the sandbox user's permissions and the
+    seccomp filter stand between student code and the world-writable folders: is nothing
+    made there (files, temporary files, directories, FIFOs, links)?"""
+    from grader.sandbox import supervisor
+
+    level = isolation.Isolation("user", ISOLATION.uid, False, (), landlock=0, seccomp=True)
+    token = f"tutorial9-make-{uuid.uuid4().hex}"
+    source = textwrap.dedent(
+        f"""\
+        import os
+        def f():
+            made = []
+            for place in (os.getcwd(), os.environ["TMPDIR"], "/tmp", "/var/tmp", "/dev/shm"):
+                name = place + "/{token}"
+                for what, make in (
+                    ("file", lambda: os.close(os.open(name, os.O_CREAT | os.O_WRONLY, 0o600))),
+                    ("tmpfile", lambda: os.close(os.open(place, os.O_TMPFILE | os.O_WRONLY))),
+                    ("dir", lambda: os.mkdir(name + ".dir")),
+                    ("fifo", lambda: os.mkfifo(name + ".fifo")),
+                    ("link", lambda: os.link(__file__, name + ".link")),
+                    ("symlink", lambda: os.symlink(__file__, name + ".sym")),
+                ):
+                    try:
+                        make()
+                        made.append(what + " in " + place)
+                    except OSError:
+                        pass
+            return made
+        """
+    )
+    box = supervisor.Sandbox({"conv": source.encode()}, 1 << 30, 60, isolation=level)
+    try:
+        with disk_growth() as growth:
+            reply = box.request(
+                {"op": "call", "module": "conv", "name": "f"}, {"args": [], "kwargs": {}}, 30
+            )
+        left = _leftovers(token)
+    finally:
+        box.close()
+        _remove(_leftovers(token))
+    assert reply["value"] == []
+    assert left == []
+    assert_bounded(growth)
