@@ -88,8 +88,7 @@ def _errno_of(number: int, arguments: tuple, folder: Path, **filter_args) -> int
             names = {OWNED: str(owned).encode(), NEW: str(folder / "new").encode()}
             names["dir"] = str(folder).encode()
             values = [
-                fd if a == FD else ctypes.c_char_p(names[a]) if a in names else a
-                for a in arguments
+                fd if a == FD else ctypes.c_char_p(names[a]) if a in names else a for a in arguments
             ]
             values = [ctypes.c_long(v) if isinstance(v, int) else v for v in values]
             if filter_args.pop("filtered"):
