@@ -23,8 +23,14 @@ inside what is bound are covered by empty read-only mounts. Then, at every level
    neither remount a read-only bind nor unmount what hides the project;
 2. PR_SET_NO_NEW_PRIVS, then the rlimits;
 3. Landlock (grader/runtime/landlock.py), where the kernel has it: read only `read`, write only the
-   workspace (and the private /tmp), no TCP, signals and abstract sockets scoped;
-4. a seccomp filter (grader/runtime/seccomp.py): no ptrace, namespaces, mounts, sockets, SysV IPC.
+   workspace and the private /tmp on their tmpfs, and nothing at all without one (the workspace
+   is then only read), no TCP, signals and abstract sockets scoped;
+4. a seccomp filter (grader/runtime/seccomp.py): no ptrace, namespaces, mounts, sockets, SysV
+   IPC, fallocate, or change of any file's mode, owner, times or extended attributes; without a
+   tmpfs or Landlock, no new file, directory or link either.
+
+So the disk that holds the temporary folder grows only by the two captured output files
+(RLIMIT_FSIZE each) whatever student code does, also within one call.
 
 Like the worker this file is copied into the sandbox's runtime directory: standard library
 and its sibling runtime modules only.
@@ -93,15 +99,23 @@ def apply(config: dict[str, Any]) -> str:
     for name, (soft, hard) in config.get("rlimits", {}).items():
         resource.setrlimit(_RLIMITS[name], (soft, hard))
     fenced = 0
+    mounts = bool(config.get("mounts"))
     if config.get("landlock"):
-        writable = [work, "/tmp", "/dev/shm"] if config.get("mounts") else [work]
+        # Only a private tmpfs bounds what is written; without one (the workspace lies on the
+        # host's disk) nothing is writable, the workspace included: it is only read.
+        writable = [work, "/tmp", "/dev/shm"] if mounts else []
+        read = config.get("read", []) + ([] if mounts else [work])
         devices = [f"/dev/{d}" for d in _DEVICES]
-        fenced = landlock.restrict(config.get("read", []), writable, devices)
+        fenced = landlock.restrict(read, writable, devices)
     if config.get("seccomp"):
         # Without a pid namespace or a user of its own, only Landlock (ABI 6) keeps signals
         # from the grader and the user's other processes; where it cannot, seccomp does.
-        alone = config.get("mounts") or config.get("uid") is not None or fenced >= 6
-        seccomp.install(None if alone else os.getpid(), truncate=fenced >= 3 or not fenced)
+        alone = mounts or config.get("uid") is not None or fenced >= 6
+        seccomp.install(
+            None if alone else os.getpid(),
+            truncate=fenced >= 3 or not fenced,
+            create=mounts or fenced > 0,  # neither a tmpfs nor Landlock: make no file at all
+        )
     return work
 
 

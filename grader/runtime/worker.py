@@ -173,6 +173,9 @@ def _serve(
         module = importlib.import_module(request["module"])
         if request["op"] == "import":
             failures = programs.take_failures()  # this module's, and those it imported
+            for failure in (f for found in failures.values() for f in found):
+                if failure["message"].startswith(_REFUSED):
+                    failure["message"] = (failure["message"] + _NO_WRITES)[:300]
             asked = request.get("names")
             names = [n for n in asked if isinstance(n, str)] if isinstance(asked, list) else []
             callables = [n for n in names if callable(getattr(module, n, None))]
@@ -234,6 +237,15 @@ class _Capped(io.TextIOBase):
         return len(text)
 
 
+# An OSError's text when the sandbox refused a write or a change of metadata (EPERM, EACCES,
+# EROFS), and what the student is told then.
+_REFUSED = ("[Errno 1] ", "[Errno 13] ", "[Errno 30] ")
+_NO_WRITES = (
+    " (the grader's sandbox lets student code write no files, except in a private temporary"
+    " folder where it has one, and change no file's mode, owner, times or attributes)"
+)
+
+
 class _Missing:
     pass
 
@@ -253,6 +265,8 @@ def _describe(exc: BaseException, unsupported: bool = False) -> dict[str, Any]:
     except BaseException:  # noqa: BLE001
         trace = ""
     builtin = kind.__module__ == "builtins" and getattr(builtins, kind.__name__, None) is kind
+    if isinstance(exc, OSError) and message.startswith(_REFUSED):
+        message += _NO_WRITES
     return {
         "type": "UnsupportedReturn" if unsupported else kind.__name__[:100],
         "builtin": builtin and not unsupported,

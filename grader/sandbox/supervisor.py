@@ -22,7 +22,9 @@ What is hidden: the worker runs `python -I` with a clean environment (single-thr
 What is limited: address space (problems.yaml `memory`, below the cgroup's memory limit), CPU
     time (the budget), file size (so output: a flood is dropped past the cap), open files,
     the number of processes (grader/sandbox/resources.py), and the workspace's size and inodes
-    (grader/sandbox/workspace.py: a tmpfs with namespaces, else a check before every request).
+    (grader/sandbox/workspace.py: a tmpfs with namespaces; without, nothing on the host's disk
+    is writable to it), and at every level it may neither fallocate nor change any file's
+    metadata (grader/runtime/confine.py).
 How a request is timed: by the CPU time (user + system, reaped children included) that the
     worker's whole process tree uses after acknowledging it, read from /proc by this process
     (grader/sandbox/processes.py; nothing the worker says about time is believed); wall-clock time

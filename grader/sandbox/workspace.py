@@ -6,11 +6,12 @@
     root/work     the student's modules (<module>.py, <module>.program.json), the worker's
                   working directory, HOME and TMPDIR
 
-Only root/work is ever writable by student code, and only where it is not copied onto a
-private tmpfs (levels with namespaces): the worker's code and the logs are out of its reach,
-so a restarted worker never runs a file an earlier one could change. Without namespaces no
-tmpfs bounds root/work, so the sandbox checks it (`overfull`) before every request and
-refills it when the code has filled it.
+Student code writes none of it: with namespaces it works on a copy of root/work on a private
+tmpfs; without, root/work is only read (Landlock grants no write, and the sandbox user, where
+there is one, is in its group but does not own it; grader/runtime/confine.py), so no file
+system on the host's disk is writable to it. The worker's code and the logs are out of its
+reach, so a restarted worker never runs a file an earlier one could change. `overfull`, checked
+before every request without namespaces, is a backstop that refills root/work.
 """
 
 from __future__ import annotations
@@ -90,9 +91,12 @@ class Workspace:
             (work / f"{module}.py").write_bytes(code)
         for module, program in self.programs.items():
             (work / f"{module}.program.json").write_bytes(program)
-        if self.uid is not None:
-            for path in [work, *work.iterdir()]:
-                os.chown(path, self.uid, self.uid)
+        if self.uid is not None:  # its group may read, nobody else; it owns none of them
+            os.chown(work, os.geteuid(), self.uid)
+            work.chmod(0o750)
+            for path in work.iterdir():
+                os.chown(path, os.geteuid(), self.uid)
+                path.chmod(0o640)
 
     def overfull(self) -> bool:
         """Whether root/work holds more than WORKSPACE_BYTES or WORKSPACE_FILES."""
