@@ -63,6 +63,7 @@ class Problem:
     targets: tuple[str, ...]  # "module.name" of every exercise the problem grades
     limits: Limits
     returns_new_arrays: bool = False  # results must not share memory with any input
+    when_slow: str = ""  # what to do about a call over its CPU time; "" for the general advice
 
     @property
     def graded(self) -> bool:
@@ -263,7 +264,10 @@ def _folder(top: dict[str, Any], key: str, where: str) -> str:
 def _problem(
     raw: Any, index: int, defaults: Limits, where: str, packages: tuple[str, ...]
 ) -> Problem:
-    keys = {"id", "title", "statement", "kind", "points", "targets", "limits", "returns_new_arrays"}
+    keys = {
+        *("id", "title", "statement", "kind", "points", "targets", "limits"),
+        *("returns_new_arrays", "when_slow"),
+    }
     item = _mapping(raw, f"{where}: problem #{index + 1}", keys)
     problem_id = item.get("id")
     if isinstance(problem_id, int) and not isinstance(problem_id, bool):
@@ -305,6 +309,14 @@ def _problem(
         raise ProblemsError(f"{at}: 'returns_new_arrays' must be true or false, got {new_arrays!r}")
     if new_arrays and kind != "code":
         raise ProblemsError(f"{at}: 'returns_new_arrays' is only for code problems")
+    when_slow = item.get("when_slow", "")
+    if "when_slow" in item and (not isinstance(when_slow, str) or not when_slow.strip()):
+        raise ProblemsError(
+            f"{at}: 'when_slow' must be non-empty text (the advice for a call that uses up "
+            f"its CPU time), got {when_slow!r}"
+        )
+    if when_slow and kind != "code":
+        raise ProblemsError(f"{at}: 'when_slow' is only for code problems")
     return Problem(
         id=problem_id,
         title=_text(item, "title", at),
@@ -314,6 +326,7 @@ def _problem(
         targets=tuple(targets),
         limits=limits,
         returns_new_arrays=new_arrays,
+        when_slow=when_slow.strip(),
     )
 
 

@@ -37,15 +37,7 @@ from grader.intake.submission import Source
 from grader.problems import CRASHES, Problem, ProblemSet, backstop
 from grader.sandbox.supervisor import Sandbox, SandboxCrash, SandboxError, SandboxTimeout
 
-SLOW = {  # module -> what to do about a call that used up its CPU time
-    "conv": "a loop over every output pixel is slow in Python; use numpy operations on whole "
-    "arrays (vectorise)",
-    "activations": "a Python loop over every element is slow; use numpy operations on whole "
-    "arrays (vectorise)",
-    "rnn": "a Python loop over every element is slow; use numpy operations on whole arrays "
-    "(vectorise)",
-}
-NEVER_ENDS = "check for a loop that never ends"
+NEVER_ENDS = "check for a loop that never ends"  # unless the problem says (`when_slow`)
 TOP_LEVEL = (
     "code at the top level of a module runs when it is imported: put demos and experiments "
     'under `if __name__ == "__main__":`'
@@ -179,7 +171,7 @@ class Session:
         except SandboxTimeout as exc:
             self.given_up[target] = "timed out"
             whose = f"the limit for problem {problem.id}"
-            raise self._late(name, exc, whose, SLOW.get(module, NEVER_ENDS)) from None
+            raise self._late(name, exc, whose, problem.when_slow or NEVER_ENDS) from None
         except SandboxCrash as exc:
             self.crashes[target] = crashes = self.crashes.get(target, 0) + 1
             if self.clock() - started > limit:  # as costly as a timeout: no second try

@@ -15,7 +15,14 @@ from grader.intake.submission import Source
 from grader.problems import Limits, Problem, ProblemSet
 from grader.sandbox.supervisor import SandboxCrash, SandboxTimeout
 
-CONV = Problem("1a", "t", "s", "code", 2, ("conv.conv2d", "conv.conv_layer"), Limits(timeout=2))
+SLOW = (
+    "a loop over every output pixel is slow in Python; use numpy operations on whole arrays "
+    "(vectorise)"
+)
+CONV = Problem(
+    "1a", "t", "s", "code", 2, ("conv.conv2d", "conv.conv_layer"), Limits(timeout=2),
+    when_slow=SLOW,
+)  # fmt: skip
 SHAPES = Problem("1b", "t", "s", "code", 2, ("shapes.conv_output_size",), Limits(timeout=1))
 PROBLEMS = ProblemSet("t", (CONV, SHAPES), Limits(budget=60), Path("p"))
 
@@ -154,6 +161,17 @@ def test_one_timeout_and_the_target_is_given_up_others_unaffected() -> None:
     assert len(box.requests) == before
     assert student.conv.conv_layer(1, 2) == 1
     assert box.starts == 2  # a fresh worker after the kill, which re-imports
+
+
+def test_a_timeout_without_the_problems_advice_suggests_a_loop_that_never_ends() -> None:
+    """Without `when_slow` in problems.yaml, is the general advice given?"""
+    s, _ = session({("call", "shapes.conv_output_size"): "spin"})
+    with pytest.raises(P.TimedOut) as caught:
+        P.StudentProxy(s, SHAPES).shapes.conv_output_size(1)
+    assert str(caught.value) == (
+        "conv_output_size used more than 1 s of CPU time (the limit for problem 1b): check for "
+        "a loop that never ends"
+    )
 
 
 def test_code_that_sleeps_is_stopped_by_the_wall_clock_backstop() -> None:
