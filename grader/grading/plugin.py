@@ -349,7 +349,9 @@ def _message(exc: BaseException, visible: bool) -> tuple[str, bool]:
             if isinstance(exc, StudentRaised):  # its message is already complete
                 detail = str(exc)
             else:
-                detail = f"{function} raised {info['type']}" + (f": {exc}" if str(exc) else "")
+                # The student's message as raised: str() of a rebuilt KeyError would quote it.
+                message = info["message"]
+                detail = f"{function} raised {info['type']}" + (f": {message}" if message else "")
             trace = info.get("traceback", "")
             return (f"{detail}\n{trace}" if trace else detail), False
         if info["unsupported"]:

@@ -135,11 +135,12 @@ def error(
 
     `exc` was caught by the frame that made the call, so the traceback leaves out its first
     frame; `frames` keeps only that many of the last ones. `unsupported`: the result could not
-    be sent (wire.py `Unsupported`), which is not the student's exception.
+    be sent (wire.py `Unsupported`), which is not the student's exception: no traceback, whose
+    frames would be wire.py's.
     """
     kind = type(exc)
     try:
-        stack = traceback.extract_tb(exc.__traceback__)[1:]  # below the caller's frame
+        stack = [] if unsupported else traceback.extract_tb(exc.__traceback__)[1:]
         trace = "".join(traceback.format_list(stack[-frames:] if frames else stack))
     except BaseException:  # noqa: BLE001
         trace = ""

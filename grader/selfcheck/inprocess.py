@@ -209,7 +209,7 @@ def _plain(name: str, value: Any) -> Any:
     try:
         frame = wire.encode({"ok": True}, {"value": value})
     except wire.Unsupported as exc:
-        raise raised(name, {"type": "UnsupportedReturn", "message": str(exc)}) from None
+        raise raised(name, runner.error(exc, unsupported=True)) from None
     return wire.decode(frame[8:], ("value",))["value"]
 
 

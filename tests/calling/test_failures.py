@@ -76,3 +76,14 @@ def test_the_hierarchy_is_one() -> None:
     grader = Path(F.__file__).resolve().parents[1]
     defined = [p for p in grader.rglob("*.py") if "class StudentFailure(" in p.read_text()]
     assert defined == [Path(F.__file__).resolve()]
+
+
+def test_a_result_that_cannot_be_sent_carries_no_traceback() -> None:
+    """Is an unsendable result described without wire.py's frames (not the student's)?"""
+    from grader.runtime import wire
+
+    try:
+        wire.encode({"ok": True}, {"value": {1, 2}})
+    except wire.Unsupported as caught:
+        error = runner.error(caught, unsupported=True)
+    assert (error["type"], error["builtin"], error["traceback"]) == ("UnsupportedReturn", False, "")
