@@ -77,12 +77,12 @@ class Session:
         self._functions: set[str] = set()  # targets that turned out to be callable
         self._generation = -1
         self._opened = False  # every module has been imported once
-        self.statements = FailedStatements(self.sources)
+        self.failed = FailedStatements(self.sources)  # and the names they did not bind
 
     @property
     def messages(self) -> tuple[str, ...]:
         """One message per statement that failed when the modules were first imported."""
-        return self.statements.messages
+        return self.failed.messages
 
     def get(self, target: str, problem: Problem) -> Any:
         """The target's value, or FUNCTION for a function (then called with `call`)."""
@@ -138,9 +138,9 @@ class Session:
         if reply["ok"]:
             return reply
         if reply.get("missing"):
-            raise Unavailable(self.statements.missing(self._origin(module), name))
+            raise Unavailable(self.failed.missing(self._origin(module), name))
         error = reply.get("error")
-        raise self.statements.lost_name(name, error) or raised(name, error)
+        raise self.failed.lost_name(name, error) or raised(name, error)
 
     def _origin(self, module: str) -> str:
         source = self.sources.get(module)
@@ -203,7 +203,7 @@ class Session:
             if name in names:  # only what was asked: the reply is the student's process's word
                 self._functions.add(f"{module}.{name}")
         if first:
-            self.statements.record(reply.get("failures"), self.problems, self.module_errors)
+            self.failed.record(reply.get("failures"), self.problems, self.module_errors)
 
     def _twin(self, module: str) -> str:
         """The first module whose code comes from the same file as `module`'s (a notebook, or a

@@ -8,15 +8,14 @@ in the grader:
 
 - a submission path is read by the grader's own intake (grader/intake/submission.py: folders,
   .py files, notebooks, zips) and each module runs statement by statement
-  (grader/runtime/runner.py); the
-  statements that fail are reported once, in the grader's words. While student code runs, only
-  the standard library, the problems.yaml `packages` and the submission's own modules can be
-  imported, as where grading happens. From the notebook, the running kernel's namespace is the
-  submission instead;
-- arguments and results cross grader/runtime/wire.py's plain-data format both ways, so a result the
-  grader cannot read fails here too; each call is checked against the API's contract
-  (grader/checking/contracts.py) and against its problem's CPU-time limit (measured after the call:
-  code that never ends is stopped with Ctrl-C or the notebook's interrupt button);
+  (grader/runtime/runner.py); the statements that fail are reported once, in the grader's
+  words. While student code runs, only the standard library, the problems.yaml `packages` and
+  the submission's own modules can be imported, as where grading happens. From the notebook,
+  the running kernel's namespace is the submission instead;
+- arguments and results cross grader/runtime/wire.py's plain-data format both ways, so a result
+  the grader cannot read fails here too; each call is checked against the API's contract
+  (grader/checking/contracts.py) and against its problem's CPU-time limit (measured after the
+  call: code that never ends is stopped with Ctrl-C or the notebook's interrupt button);
 - what goes wrong is classified and worded by grader/calling/failures.py, as in the grader: an
   exception of a builtin class reaches the case as one of that class (so a case expecting
   ValueError sees it), tagged with the call that raised it; `describe` words any failure in a
