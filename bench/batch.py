@@ -186,8 +186,8 @@ def floor(folder: Path, jobs: int) -> None:
 
 def _grade_in_process(path: Path, problems: object) -> float:
     """The submission's total, its cases run against its code imported into this process."""
+    from grader.calling.failures import Unavailable
     from grader.grading import plugin
-    from grader.grading.session import Unavailable
     from grader.intake.submission import read_submission
     from grader.results.scoring import score
 

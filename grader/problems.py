@@ -69,6 +69,7 @@ class Problem:
     targets: tuple[str, ...]  # "module.name" of every exercise the problem grades
     limits: Limits
     returns_new_arrays: bool = False  # results must not share memory with any input
+    when_slow: str = ""  # what to do about a call over its CPU time; "" for the general advice
     # Public counterexamples, tried in order when a case fails (grader/checking/examples.py):
     # target ("module.name") -> the calls declared for it.
     examples: tuple[tuple[str, Example], ...] = ()
@@ -317,9 +318,9 @@ def _problem(
     raw: Any, index: int, defaults: Limits, where: str, packages: tuple[str, ...]
 ) -> Problem:
     keys = {
-        "id", "title", "statement", "kind", "points", "targets", "limits", "returns_new_arrays",
-        "examples",
-    }  # fmt: skip
+        *("id", "title", "statement", "kind", "points", "targets", "limits"),
+        *("returns_new_arrays", "when_slow", "examples"),
+    }
     item = _mapping(raw, f"{where}: problem #{index + 1}", keys)
     problem_id = item.get("id")
     if isinstance(problem_id, int) and not isinstance(problem_id, bool):
@@ -363,6 +364,14 @@ def _problem(
         raise ProblemsError(f"{at}: 'returns_new_arrays' must be true or false, got {new_arrays!r}")
     if new_arrays and kind != "code":
         raise ProblemsError(f"{at}: 'returns_new_arrays' is only for code problems")
+    when_slow = item.get("when_slow", "")
+    if "when_slow" in item and (not isinstance(when_slow, str) or not when_slow.strip()):
+        raise ProblemsError(
+            f"{at}: 'when_slow' must be non-empty text (the advice for a call that uses up "
+            f"its CPU time), got {when_slow!r}"
+        )
+    if when_slow and kind != "code":
+        raise ProblemsError(f"{at}: 'when_slow' is only for code problems")
     return Problem(
         id=problem_id,
         title=_text(item, "title", at),
@@ -372,6 +381,7 @@ def _problem(
         targets=tuple(targets),
         limits=limits,
         returns_new_arrays=new_arrays,
+        when_slow=when_slow.strip(),
         examples=_examples(item.get("examples", []), tuple(targets), at),
     )
 

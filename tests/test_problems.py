@@ -273,6 +273,15 @@ _DELETE = object()
             "problem 'w': 'returns_new_arrays' is only for code problems",
             id="new-arrays-written",
         ),
+        pytest.param(
+            "problems/0/when_slow", 3, "problem '1a': 'when_slow' must be non-empty text", id="slow"
+        ),
+        pytest.param(
+            "problems/1/when_slow",
+            "vectorise",
+            "problem 'w': 'when_slow' is only for code problems",
+            id="slow-written",
+        ),
         pytest.param("problems/1/id", "1a", "problem '1a': duplicate 'id'", id="duplicate"),
         pytest.param("problems", [], "'problems' must be a non-empty list", id="no-problems"),
         pytest.param("packages", "numpy", "p.yaml: 'packages' must list", id="packages-text"),

@@ -34,15 +34,7 @@ TITLE = re.compile(r"\btutorial[ \t]+9\b", re.IGNORECASE)  # "tutorial9" is the 
 
 # Files allowed to name the tutorial for now, with why. TEMPORARY: each entry goes when the
 # change it waits for is merged.
-ALLOWED: tuple[tuple[str, str], ...] = (
-    # TEMPORARY: delete on merging the core branch, which moves SLOW (timeout advice keyed on
-    # the tutorial's modules) into problems.yaml. The module docstring's example
-    # (`student.conv.conv2d`, `student.rnn_types.TASK_TYPES`) must go neutral then too.
-    ("grader/grading/session.py", "SLOW is being moved to problems.yaml by the core branch"),
-    # TEMPORARY: a docstring example ("conv2d(image, kernel, stride=2)"); the file is being
-    # changed on the core branch, so it is left alone here. Delete with the entry above.
-    ("grader/selfcheck/inprocess.py", "being changed on the core branch; a docstring example"),
-)
+ALLOWED: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -68,9 +68,10 @@ SANDBOX_USER = "tutorial9-sandbox"  # the name grader/sandbox/isolation.py looks
 # look for them there, next to the conftest that gives them their fixtures.
 BUNDLE_CASES = "grader/cases"
 # What the public checks need of grader/, in the student bundle: whole packages (reading and
-# running a submission as the grader does, the verdicts, the checks themselves), the problem set
-# and the cases' conftest. A test holds the bundle to importing only what it ships.
-STUDENT_PACKAGES = ("intake", "runtime", "checking", "selfcheck")
+# running a submission as the grader does, the verdicts, calling the student's code, the checks
+# themselves), the problem set and the cases' conftest. A test holds the bundle to importing
+# only what it ships.
+STUDENT_PACKAGES = ("intake", "runtime", "checking", "calling", "selfcheck")
 STUDENT_MODULES = ("problems.py", "cases/__init__.py", "cases/conftest.py")
 
 

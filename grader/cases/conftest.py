@@ -26,6 +26,7 @@ from typing import Any
 
 import pytest
 
+from grader.calling.student import Student
 from grader.checking.expect import Expect
 from grader.problems import ProblemSet, load
 from grader.selfcheck import inprocess
@@ -101,7 +102,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.line(message)
 
 
-_LOADED = pytest.StashKey[inprocess.Submission]()
+_LOADED = pytest.StashKey[inprocess.InProcessSubmission]()
 
 
 def problem_set(config: pytest.Config) -> ProblemSet:
@@ -122,7 +123,7 @@ def _submission(request: pytest.FixtureRequest, _problem_set: ProblemSet) -> Any
     if given is not None:
         yield given
         return
-    submission = inprocess.Submission.from_path(submission_path(config), _problem_set)
+    submission = inprocess.InProcessSubmission.from_path(submission_path(config), _problem_set)
     config.stash[_LOADED] = submission
     yield submission
     submission.close()
@@ -130,8 +131,10 @@ def _submission(request: pytest.FixtureRequest, _problem_set: ProblemSet) -> Any
 
 @pytest.fixture
 def student(
-    request: pytest.FixtureRequest, _submission: inprocess.Submission, _problem_set: ProblemSet
-) -> inprocess.Student:
+    request: pytest.FixtureRequest,
+    _submission: inprocess.InProcessSubmission,
+    _problem_set: ProblemSet,
+) -> Student:
     """The submission's modules, run in this process as the grader runs them."""
     return _submission.student(_problem_set.problem(_problem_id(request)))
 

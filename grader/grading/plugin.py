@@ -1,14 +1,14 @@
 """How the grading cases run in the trusted process: collected by pytest, called directly.
 
-The cases are ordinary pytest files using two fixtures, `student` (the sandboxed submission,
-see grader/grading/session.py) and `expect` (comparisons with the problem's tolerances). pytest
-collects
-them once per process (--noconftest, no cache, no plugin autoloading, an empty configuration,
---strict-markers), with their asserts rewritten as usual; then each submission's run calls
-every case function itself with fresh fixtures and its parameters, and turns it into one
-`TestOutcome`. pytest's per-case protocol (hooks, fixture resolution, reports) cost more than
-the cases themselves, and a batch worker grades many submissions with the same cases. The
-references the cases call remember their results (grader/grading/references.py).
+The cases are ordinary pytest files using two fixtures, `student` (the sandboxed submission:
+grader/calling/student.py over grader/grading/session.py) and `expect` (comparisons with the
+problem's tolerances). pytest collects them once per process (--noconftest, no cache, no
+plugin autoloading, an empty configuration, --strict-markers), with their asserts rewritten as
+usual; then each submission's run calls every case function itself with fresh fixtures and
+its parameters, and turns it into one `TestOutcome`. pytest's per-case protocol (hooks,
+fixture resolution, reports) cost more than the cases themselves, and a batch worker grades
+many submissions with the same cases. The references the cases call remember their results
+(grader/grading/references.py).
 
 A case directory whose cases need more of pytest (other fixtures, skip or xfail marks, test
 classes) runs under pytest as a whole, with this module's plugin providing the fixtures.
@@ -29,15 +29,11 @@ from typing import Any
 
 import pytest
 
+from grader.calling.failures import STUDENT_ERROR, StudentFailure, StudentRaised
+from grader.calling.student import Student
 from grader.checking.expect import Expect
 from grader.grading import references
-from grader.grading.session import (
-    STUDENT_ERROR,
-    Session,
-    StudentFailure,
-    StudentProxy,
-    StudentRaised,
-)
+from grader.grading.session import Session
 from grader.problems import Problem, ProblemSet
 from grader.results.outcomes import TestOutcome
 
@@ -214,8 +210,8 @@ def prime(problems: ProblemSet) -> list[TestOutcome] | None:
 
 
 def _sandboxed(session: Session) -> StudentFactory:
-    def student(problem: Problem) -> tuple[StudentProxy, list[str]]:
-        proxy = StudentProxy(session, problem)
+    def student(problem: Problem) -> tuple[Student, list[str]]:
+        proxy = Student(session, problem)
         return proxy, proxy.touched
 
     return student
@@ -249,8 +245,8 @@ class GradingPlugin(_Collector):
         self.outcomes: list[TestOutcome] = []
 
     @pytest.fixture
-    def student(self, request: pytest.FixtureRequest) -> StudentProxy:
-        proxy = StudentProxy(self.session, self._problem(request.node))
+    def student(self, request: pytest.FixtureRequest) -> Student:
+        proxy = Student(self.session, self._problem(request.node))
         request.node.stash[_TOUCHED] = proxy.touched
         return proxy
 
@@ -353,7 +349,9 @@ def _message(exc: BaseException, visible: bool) -> tuple[str, bool]:
             if isinstance(exc, StudentRaised):  # its message is already complete
                 detail = str(exc)
             else:
-                detail = f"{function} raised {info['type']}" + (f": {exc}" if str(exc) else "")
+                # The student's message as raised: str() of a rebuilt KeyError would quote it.
+                message = info["message"]
+                detail = f"{function} raised {info['type']}" + (f": {message}" if message else "")
             trace = info.get("traceback", "")
             return (f"{detail}\n{trace}" if trace else detail), False
         if info["unsupported"]:

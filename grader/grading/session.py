@@ -1,8 +1,9 @@
-"""The student proxy: the grading cases' view of a submission, backed by the sandbox.
+"""The sandbox backend of the `student` fixture (grader/calling/student.py) when grading.
 
-``student.conv.conv2d(x, w)`` sends the call to the sandbox worker and returns the plain data
-that came back; ``student.rnn_types.TASK_TYPES`` returns the value. The `Session` applies the
-policies that keep one bad function from costing other tests:
+``student.layers.dense(x, w)`` sends the call to the sandbox worker and returns the plain data
+that came back; ``student.layers.NAMES`` returns the value. What a failed call raises
+is classified and worded in grader/calling/failures.py. The `Session` applies the policies
+that keep one bad function from costing other tests:
 
 - a call may use its problem's `timeout` in CPU seconds (measured by the sandbox, whatever
   the machine's load) and `sandbox.backstop` of it in wall-clock time; importing a module
@@ -23,84 +24,37 @@ policies that keep one bad function from costing other tests:
 
 from __future__ import annotations
 
-import builtins
 import contextlib
-import re
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from grader.checking import contracts
-from grader.intake import statements
-from grader.intake.statements import Statement
+from grader.calling.failures import (
+    BudgetExhausted,
+    Crashed,
+    GivenUp,
+    StudentFailure,
+    TimedOut,
+    Unavailable,
+    broken_contract,
+    over_time,
+    raised,
+    slow_hint,
+)
+from grader.calling.student import FUNCTION, FailedStatements
 from grader.intake.submission import Source
 from grader.problems import CRASHES, Problem, ProblemSet, backstop
 from grader.sandbox.supervisor import Sandbox, SandboxCrash, SandboxError, SandboxTimeout
 
-SLOW = {  # module -> what to do about a call that used up its CPU time
-    "conv": "a loop over every output pixel is slow in Python; use numpy operations on whole "
-    "arrays (vectorise)",
-    "activations": "a Python loop over every element is slow; use numpy operations on whole "
-    "arrays (vectorise)",
-    "rnn": "a Python loop over every element is slow; use numpy operations on whole arrays "
-    "(vectorise)",
-}
-NEVER_ENDS = "check for a loop that never ends"
 TOP_LEVEL = (
     "code at the top level of a module runs when it is imported: put demos and experiments "
     'under `if __name__ == "__main__":`'
 )
 
 
-class StudentFailure(Exception):
-    """The student's code produced no value; the message is student-facing.
-
-    `detail` is what the student's code could have chosen (an exit status, say): shown for
-    public cases only, since a hidden case's message must carry nothing out of it.
-    """
-
-    def __init__(self, message: str, detail: str = "") -> None:
-        super().__init__(message)
-        self.detail = detail
-
-
-class Unavailable(StudentFailure):
-    """The module or function cannot be used (missing, broken, failed to import)."""
-
-
-class TimedOut(StudentFailure):
-    """The call did not finish in time."""
-
-
-class Crashed(StudentFailure):
-    """The call ended the worker process or sent garbage."""
-
-
-class GivenUp(StudentFailure):
-    """The target timed out or crashed too often; not called again."""
-
-
-class BudgetExhausted(StudentFailure):
-    """The whole-submission time budget is spent."""
-
-
-class BrokeContract(StudentFailure):
-    """The call returned, but changed its inputs or returned them where new arrays are due."""
-
-
-class StudentRaised(StudentFailure):
-    """The student's code raised an exception that is not a plain builtin Exception."""
-
-
-class LostName(StudentFailure):
-    """The student's code needed a name that a failed top-level statement should have bound."""
-
-
-STUDENT_ERROR = "student_error"  # attribute set on builtin exceptions re-raised from a reply
-
-
 class Session:
-    """Grading state of one submission: the sandbox, the budget, and what has failed."""
+    """Grading state of one submission: the sandbox, the budget, and what has failed; the
+    `Backend` of the cases' `Student` (grader/calling/student.py)."""
 
     def __init__(
         self,
@@ -123,29 +77,24 @@ class Session:
         self._functions: set[str] = set()  # targets that turned out to be callable
         self._generation = -1
         self._opened = False  # every module has been imported once
-        self._failed: dict[tuple[str, int], str] = {}  # (origin, statement) -> its message
-        self._lost: dict[str, str] = {}  # name a failed statement binds -> why it is missing
-        for source in self.sources.values():
-            for statement in source.program:
-                if not statement.runs:  # intake reported these already
-                    self._lose(statement, statement.failure)
+        self.failed = FailedStatements(self.sources)  # and the names they did not bind
 
     @property
     def messages(self) -> tuple[str, ...]:
         """One message per statement that failed when the modules were first imported."""
-        return tuple(self._failed.values())
+        return self.failed.messages
 
     def get(self, target: str, problem: Problem) -> Any:
-        """The target's value, or a callable that calls it in the sandbox."""
+        """The target's value, or FUNCTION for a function (then called with `call`)."""
         module = target.split(".")[0]
         if module not in self.module_errors and target not in self.given_up:
             self._import(module, problem)  # its reply names the targets that are functions
         if target in self._functions:  # known to be a function: save a round trip
-            return _Call(self, target, problem)
+            return FUNCTION
         reply = self._request(target, problem, {"op": "get"}, None)
         if reply.get("callable"):
             self._functions.add(target)
-            return _Call(self, target, problem)
+            return FUNCTION
         return reply.get("value")
 
     def call(self, target: str, problem: Problem, args: tuple, kwargs: dict) -> Any:
@@ -153,12 +102,11 @@ class Session:
         values = {"args": list(args), "kwargs": dict(kwargs)}
         memory = problem.limits.memory * 2**20
         reply = self._request(target, problem, {"op": "call", "memory": memory}, values)
-        failure = contracts.broken(
-            target, problem.returns_new_arrays, reply, args, kwargs,
-            self.problems.solutions_package,
-        )  # fmt: skip
+        failure = broken_contract(
+            target, problem, reply, args, kwargs, self.problems.solutions_package
+        )
         if failure is not None:
-            raise BrokeContract(*failure)
+            raise failure
         return reply.get("value")
 
     def _request(
@@ -179,7 +127,7 @@ class Session:
         except SandboxTimeout as exc:
             self.given_up[target] = "timed out"
             whose = f"the limit for problem {problem.id}"
-            raise self._late(name, exc, whose, SLOW.get(module, NEVER_ENDS)) from None
+            raise self._late(name, exc, whose, slow_hint(problem)) from None
         except SandboxCrash as exc:
             self.crashes[target] = crashes = self.crashes.get(target, 0) + 1
             if self.clock() - started > limit:  # as costly as a timeout: no second try
@@ -190,37 +138,13 @@ class Session:
         if reply["ok"]:
             return reply
         if reply.get("missing"):
-            raise Unavailable(self._missing(module, name))
-        raise self._lost_name(name, reply.get("error")) or _raised(name, reply.get("error"))
+            raise Unavailable(self.failed.missing(self._origin(module), name))
+        error = reply.get("error")
+        raise self.failed.lost_name(name, error) or raised(name, error)
 
     def _origin(self, module: str) -> str:
         source = self.sources.get(module)
         return source.origin if source else f"{module}.py"
-
-    def _missing(self, module: str, name: str) -> str:
-        """Why `name` is not in the module: a failed statement's, or a misspelling."""
-        origin = self._origin(module)
-        if name in self._lost:
-            return f"{origin} defines no {name}: {self._lost[name]}"
-        return f"{origin} defines no {name}: define it at the top level with exactly this name"
-
-    def _lost_name(self, name: str, error: Any) -> StudentFailure | None:
-        """A NameError for a name a failed statement binds, told in trusted text only."""
-        error = error if isinstance(error, dict) else {}
-        if error.get("type") != "NameError" or error.get("builtin") is not True:
-            return None
-        match = _NAME_ERROR.search(str(error.get("message", "")))
-        lost = match.group(1) if match else ""
-        if lost not in self._lost:
-            return None
-        return LostName(
-            f"{name} raised NameError: {lost} is not defined, since {self._lost[lost]}",
-            detail=str(error.get("traceback", ""))[-2000:],  # shown for public cases only
-        )
-
-    def _lose(self, statement: Statement, explanation: str) -> None:
-        for bound in statement.names:
-            self._lost.setdefault(bound, explanation)
 
     def _import(self, module: str, problem: Problem) -> None:
         if not self._opened:
@@ -279,7 +203,7 @@ class Session:
             if name in names:  # only what was asked: the reply is the student's process's word
                 self._functions.add(f"{module}.{name}")
         if first:
-            self._record(reply.get("failures"))
+            self.failed.record(reply.get("failures"), self.problems, self.module_errors)
 
     def _twin(self, module: str) -> str:
         """The first module whose code comes from the same file as `module`'s (a notebook, or a
@@ -292,26 +216,6 @@ class Session:
             if mine is not None and mine.origin == source.origin:
                 return other
         return module
-
-    def _record(self, failures: Any) -> None:
-        """Note the statements that failed, by module, mapped to intake's own statements."""
-        if not isinstance(failures, dict):
-            return
-        for module, failed in failures.items():
-            source = self.sources.get(module) if isinstance(module, str) else None
-            if source is None or not isinstance(failed, list):
-                continue
-            for item in failed:
-                index = item.get("index") if isinstance(item, dict) else None
-                if not isinstance(index, int) or not 0 <= index < len(source.program):
-                    continue
-                statement = source.program[index]
-                if not statement.runs or (source.origin, index) in self._failed:
-                    continue
-                why = statements.why_failed(item, self.problems, self.module_errors)
-                failed_how, message = statements.failed(statement, source.origin, why)
-                self._lose(statement, failed_how)
-                self._failed[source.origin, index] = message
 
     def _wall(self, limit: float) -> float:
         """Wall-clock seconds for a request: its backstop, cut short only by the budget."""
@@ -326,75 +230,4 @@ class Session:
             return BudgetExhausted(f"stopped: the submission's time budget ran out during {what}")
         if exc.waited:
             return TimedOut(f"{what} {exc.reason}")
-        return TimedOut(f"{what} used more than {exc.limit:g} s of CPU time ({whose}): {hint}")
-
-
-_NAME_ERROR = re.compile(r"^name '([A-Za-z_]\w*)' is not defined")
-
-
-def _raised(name: str, error: Any) -> Exception:
-    """The exception to raise in the trusted process for a student's exception."""
-    error = error if isinstance(error, dict) else {}
-    kind = str(error.get("type", "Exception"))[:100]
-    cls = getattr(builtins, kind, None) if error.get("builtin") is True else None
-    builtin = isinstance(cls, type) and issubclass(cls, BaseException)
-    info = {
-        "function": name,
-        "type": kind,
-        "builtin": builtin,  # only then is `type` a name the student did not invent
-        "unsupported": kind == "UnsupportedReturn",
-        "message": str(error.get("message", ""))[:2000],
-        "traceback": str(error.get("traceback", "")),
-    }
-    exc: BaseException | None = None
-    if builtin and issubclass(cls, Exception):  # type: ignore[arg-type]
-        try:
-            exc = cls(info["message"])  # type: ignore[misc]
-        except Exception:  # noqa: BLE001  (some builtins need more arguments)
-            exc = None
-    if exc is None:
-        what = "returned" if info["unsupported"] else f"raised {kind}:"
-        exc = StudentRaised(f"{name} {what} {info['message']}"[:1000])
-    setattr(exc, STUDENT_ERROR, info)
-    return exc  # type: ignore[return-value]
-
-
-class _Call:
-    """A student function living in the sandbox."""
-
-    def __init__(self, session: Session, target: str, problem: Problem) -> None:
-        self._session, self._target, self._problem = session, target, problem
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._session.call(self._target, self._problem, args, kwargs)
-
-    def __repr__(self) -> str:
-        return f"<student {self._target}>"
-
-
-class _Module:
-    def __init__(self, student: StudentProxy, module: str) -> None:
-        self._student, self._module = student, module
-
-    def __getattr__(self, name: str) -> Any:
-        return self._student.fetch(f"{self._module}.{name}")
-
-
-class StudentProxy:
-    """The `student` fixture of one case: records which targets the case touched."""
-
-    def __init__(self, session: Session, problem: Problem) -> None:
-        self._session, self._problem = session, problem
-        self.touched: list[str] = []
-
-    def __getattr__(self, module: str) -> _Module:
-        if module not in self._session.problems.modules:
-            raise AttributeError(f"no student module {module!r}")
-        return _Module(self, module)
-
-    def fetch(self, target: str) -> Any:
-        if target not in self._session.problems.targets:
-            raise AttributeError(f"{target} is not an exercise in problems.yaml")
-        if target not in self.touched:
-            self.touched.append(target)
-        return self._session.get(target, self._problem)
+        return over_time(what, exc.limit, whose, hint)

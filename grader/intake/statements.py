@@ -15,8 +15,7 @@ never takes the definitions after it down. Nothing here runs student code.
 - Statements that call `get_ipython()` (a notebook exported with nbconvert) are skipped and
   reported: that function exists only inside Jupyter.
 - A statement that failed when it ran is worded here (`why_failed`, `failed`), once for the
-  grader (grader/grading/session.py) and the student's own checks
-  (grader/selfcheck/inprocess.py).
+  grader and the student's own checks (grader/calling/student.py `FailedStatements`).
 """
 
 from __future__ import annotations
@@ -331,9 +330,8 @@ def listing(statements: Program, origin: str) -> bytes:
 
 # ------------------------------------------------------------------ statements that failed
 # A failure is the runner's report of one statement (grader/runtime/runner.py `run_program`):
-# index, type, message and, for an ImportError, the missing module's name. The grader
-# (grader/grading/session.py) and the student's own checks (grader/selfcheck/inprocess.py) word
-# it the same way.
+# index, type, message and, for an ImportError, the missing module's name. The grader and the
+# student's own checks note it with grader/calling/student.py `FailedStatements`.
 
 _MODULE_NAME = re.compile(r"[A-Za-z_][\w.]{0,99}")
 

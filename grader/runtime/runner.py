@@ -1,9 +1,10 @@
-"""Running student code: a program statement by statement, and a call's contract report.
+"""Running student code: a program statement by statement, a call's contract report, and
+what a call raised.
 
-Shared by the sandbox worker (grader/runtime/worker.py, which imports this file as `runner` from its
-runtime folder) and the student's own checks (grader/selfcheck/inprocess.py, in the student's
-process), so
-that both run a submission the same way. It depends on numpy and the standard library only.
+Shared by the sandbox worker (grader/runtime/worker.py, which imports this file as `runner`
+from its runtime folder) and the student's own checks (grader/selfcheck/inprocess.py, in the
+student's process), so that both run a submission the same way. It depends on numpy and the
+standard library only.
 
 - `run_program` runs a program (grader/intake/statements.py `encode`) in a module's namespace, each
   top-level statement on its own, going on after a failure, and returns what failed.
@@ -11,14 +12,18 @@ that both run a submission the same way. It depends on numpy and the standard li
   programs, so `import layers` in model.py runs layers' program too.
 - `snapshot` and `contract` report the places of a call's arguments that the call changed and
   the returned arrays that share memory with an argument (checked by grader/checking/contracts.py).
+- `error` is the plain-data account of an exception that student code raised (or of a result
+  that cannot be sent), which grader/calling/failures.py classifies on the trusted side.
 """
 
 from __future__ import annotations
 import __future__
 
+import builtins
 import functools
 import importlib.util
 import operator
+import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -118,6 +123,34 @@ def _text(exc: BaseException) -> str:
         return str(exc)
     except BaseException:  # noqa: BLE001  (a student __str__ may raise)
         return "<unprintable>"
+
+
+_MAX_TEXT = 4000  # characters of an exception message or traceback
+
+
+def error(
+    exc: BaseException, unsupported: bool = False, frames: int | None = None
+) -> dict[str, Any]:
+    """What a call raised, as plain data: type, builtin, message, traceback.
+
+    `exc` was caught by the frame that made the call, so the traceback leaves out its first
+    frame; `frames` keeps only that many of the last ones. `unsupported`: the result could not
+    be sent (wire.py `Unsupported`), which is not the student's exception: no traceback, whose
+    frames would be wire.py's.
+    """
+    kind = type(exc)
+    try:
+        stack = [] if unsupported else traceback.extract_tb(exc.__traceback__)[1:]
+        trace = "".join(traceback.format_list(stack[-frames:] if frames else stack))
+    except BaseException:  # noqa: BLE001
+        trace = ""
+    builtin = kind.__module__ == "builtins" and getattr(builtins, kind.__name__, None) is kind
+    return {
+        "type": "UnsupportedReturn" if unsupported else kind.__name__[:100],
+        "builtin": builtin and not unsupported,
+        "message": _text(exc)[:_MAX_TEXT],
+        "traceback": trace[-_MAX_TEXT:],
+    }
 
 
 # ----------------------------------------------------------------------- the call contract

@@ -10,7 +10,6 @@ captured stdout/stderr files, never to the reply pipe.
 
 from __future__ import annotations
 
-import builtins
 import importlib
 import io
 import json
@@ -26,8 +25,6 @@ if __package__:  # imported as grader.runtime.worker (tests); in the sandbox it 
 else:  # `python -I` leaves the script's folder, the runtime, off the path: put it first
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import runner
-
-_MAX_TEXT = 4000  # characters of an exception message or traceback sent back
 
 
 def main(argv: list[str]) -> None:
@@ -196,9 +193,9 @@ def _serve(
         contract = runner.contract(kept, [args, kwargs], result)
         return wire.encode({"ok": True, **contract}, {"value": result})
     except wire.Unsupported as exc:
-        return wire.encode({"ok": False, "error": _describe(exc, unsupported=True)})
+        return wire.encode({"ok": False, "error": _error(exc, unsupported=True)})
     except BaseException as exc:  # noqa: BLE001  (student code may raise anything)
-        return wire.encode({"ok": False, "error": _describe(exc)})
+        return wire.encode({"ok": False, "error": _error(exc)})
 
 
 _PROGRAM = "{}.program.json"  # in the workspace, next to <module>.py (grader/intake/statements.py)
@@ -253,26 +250,12 @@ class _Missing:
 _MISSING = _Missing()
 
 
-def _describe(exc: BaseException, unsupported: bool = False) -> dict[str, Any]:
-    kind = type(exc)
-    try:
-        message = str(exc)[:_MAX_TEXT]
-    except BaseException:  # noqa: BLE001  (a student __str__ may raise)
-        message = "<unprintable>"
-    try:
-        frames = traceback.extract_tb(exc.__traceback__)[1:]  # drop this module's frame
-        trace = "".join(traceback.format_list(frames))[-_MAX_TEXT:]
-    except BaseException:  # noqa: BLE001
-        trace = ""
-    builtin = kind.__module__ == "builtins" and getattr(builtins, kind.__name__, None) is kind
-    if isinstance(exc, OSError) and message.startswith(_REFUSED):
-        message += _NO_WRITES
-    return {
-        "type": "UnsupportedReturn" if unsupported else kind.__name__[:100],
-        "builtin": builtin and not unsupported,
-        "message": message,
-        "traceback": trace,
-    }
+def _error(exc: BaseException, unsupported: bool = False) -> dict[str, Any]:
+    """runner.error, with a refused write told why (the sandbox's rule, not the student's bug)."""
+    described = runner.error(exc, unsupported=unsupported)
+    if isinstance(exc, OSError) and described["message"].startswith(_REFUSED):
+        described["message"] += _NO_WRITES
+    return described
 
 
 if __name__ == "__main__":

@@ -121,7 +121,7 @@ def run(
     when they were interrupted."""
     import pytest  # here: importing it takes a moment, and the notebook's first cell is quick
 
-    collector = _Collector(inprocess.Submission.from_namespace(namespace, problems))
+    collector = _Collector(inprocess.InProcessSubmission.from_namespace(namespace, problems))
     args = [
         str(PUBLIC),
         "-c", os.devnull, f"--rootdir={ROOT}",
@@ -200,7 +200,7 @@ def summary(problems: ProblemSet, results: list[Result]) -> str:
 class _Collector:
     """Gives the conftest the kernel's submission and collects each case's outcome."""
 
-    def __init__(self, submission: inprocess.Submission) -> None:
+    def __init__(self, submission: inprocess.InProcessSubmission) -> None:
         self._submission = submission
         self._names: dict[str, tuple[str, str]] = {}  # node id -> (problem, display name)
         self.results: list[Result] = []

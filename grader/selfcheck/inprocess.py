@@ -1,58 +1,67 @@
 """The student's own checks: a submission run in the student's process, as the grader runs it.
 
 The public cases run on the student's machine with plain pytest (grader/cases/conftest.py) or
-from the notebook (grader/selfcheck/command.py). Either way this module gives them the `student`
-that the grader's session (grader/grading/session.py) gives them in the sandbox, with the same
-rules, so that what
-passes here passes the same cases in the grader:
+from the notebook (grader/selfcheck/command.py). Either way they get the `student` of
+grader/calling/student.py that the grader gives them, with this module's in-process backend in
+place of the sandbox, and with the same rules, so that what passes here passes the same cases
+in the grader:
 
 - a submission path is read by the grader's own intake (grader/intake/submission.py: folders,
   .py files, notebooks, zips) and each module runs statement by statement
-  (grader/runtime/runner.py); the
-  statements that fail are reported once, in the grader's words. While student code runs, only
-  the standard library, the problems.yaml `packages` and the submission's own modules can be
-  imported, as where grading happens. From the notebook, the running kernel's namespace is the
-  submission instead;
-- arguments and results cross grader/runtime/wire.py's plain-data format both ways, so a result the
-  grader cannot read fails here too; each call is checked against the API's contract
-  (grader/checking/contracts.py) and against its problem's CPU-time limit (measured after the call:
-  code that never ends is stopped with Ctrl-C or the notebook's interrupt button);
-- an exception of a builtin class reaches the case as itself (so a case expecting ValueError
-  sees it), tagged with the call that raised it; `describe` words any failure in a few lines.
+  (grader/runtime/runner.py); the statements that fail are reported once, in the grader's
+  words. While student code runs, only the standard library, the problems.yaml `packages` and
+  the submission's own modules can be imported, as where grading happens. From the notebook,
+  the running kernel's namespace is the submission instead;
+- arguments and results cross grader/runtime/wire.py's plain-data format both ways, so a result
+  the grader cannot read fails here too; each call is checked against the API's contract
+  (grader/checking/contracts.py) and against its problem's CPU-time limit (measured after the
+  call: code that never ends is stopped with Ctrl-C or the notebook's interrupt button);
+- what goes wrong is classified and worded by grader/calling/failures.py, as in the grader: an
+  exception of a builtin class reaches the case as one of that class (so a case expecting
+  ValueError sees it), tagged with the call that raised it; `describe` words any failure in a
+  few lines.
 
 Unlike the grader, nothing here is confined: the student runs their own code.
 """
 
 from __future__ import annotations
 
-import builtins
 import importlib
 import inspect
 import json
 import sys
 import time
-import traceback
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from grader.checking import contracts
+from grader.calling.failures import (
+    STUDENT_ERROR,
+    BrokeContract,
+    LostName,
+    StudentFailure,
+    Unavailable,
+    broken_contract,
+    over_time,
+    raised,
+)
+from grader.calling.student import DEFINE_IT, FUNCTION, FailedStatements, Student
 from grader.intake import statements
 from grader.intake.submission import Source, read_submission
 from grader.problems import Problem, ProblemSet
 from grader.runtime import runner, wire
 
-_CALL = "_tutorial9_call"  # attribute naming the call on a student exception passed through
+_CALL = "_tutorial9_call"  # attribute on a call's failure: (name, the call as written)
 _FRAMES = 8  # frames of the student's traceback shown
 _NOT_IMPLEMENTED = "is not implemented yet"
+_NOTEBOOK = "this notebook"  # the origin of a kernel's namespace
+# Measured after the call returned, so there is no loop that never ends to suspect.
+_VECTORISE = "use numpy operations on whole arrays (vectorise)"
 
 
-class StudentFailure(Exception):
-    """The student's code gave no usable value; the message is complete and student-facing."""
-
-
-class Submission:
-    """The student's modules (or one namespace for all of them), run in this process.
+class InProcessSubmission:
+    """The student's modules (or one namespace for all of them), run in this process: the
+    `Backend` of the public checks' `Student` (grader/calling/student.py).
 
     Build one with `from_path` or `from_namespace`; `close` forgets the modules again.
     """
@@ -64,7 +73,7 @@ class Submission:
         errors: Mapping[str, str],
         origins: Mapping[str, str],
         messages: tuple[str, ...] = (),
-        lost: Mapping[str, str] | None = None,
+        failed: FailedStatements | None = None,
         imports: _Imports | None = None,
     ) -> None:
         self.problems = problems
@@ -72,21 +81,17 @@ class Submission:
         self.errors = dict(errors)  # module -> why it cannot be used
         self.origins = dict(origins)  # module -> where it came from, for messages
         self.messages = messages  # intake's notes and the failed statements, once each
-        self.lost = dict(lost or {})  # name a failed statement binds -> why it is missing
+        self.failed = failed or FailedStatements({})  # and the names they did not bind
         self.imports = imports or _Imports(problems, ())  # on while student code runs
 
     @classmethod
-    def from_path(cls, path: Path, problems: ProblemSet) -> Submission:
+    def from_path(cls, path: Path, problems: ProblemSet) -> InProcessSubmission:
         """Read `path` (folder, .py, .ipynb or .zip) with the grader's intake and import every
         graded module statement by statement, as the sandbox worker does."""
         path = Path(path)
         intake = read_submission(path, problems.modules)
         errors = {m: why for m in problems.modules if (why := intake.unavailable(m)) is not None}
-        lost: dict[str, str] = {}
-        for source in intake.sources.values():
-            for statement in source.program:
-                if not statement.runs:  # intake reported these already
-                    _lose(lost, statement, statement.failure)
+        failed = FailedStatements(intake.sources)
         programs = {m: _decoded(source) for m, source in intake.sources.items()}
         base = path if path.is_dir() else path.parent
         finder = runner.Programs(
@@ -101,7 +106,6 @@ class Submission:
             sys.modules.pop(name, None)  # an earlier run's, or a same-named installed module
         sys.meta_path.insert(0, finder)
         modules: dict[str, Mapping[str, Any]] = {}
-        failed: dict[tuple[str, int], str] = {}
         graded = {target.split(".")[0] for target in problems.targets}
         try:
             for name in problems.modules:
@@ -115,26 +119,17 @@ class Submission:
                 except BaseException as exc:  # noqa: BLE001  (the finder ran student code)
                     origin = intake.sources[name].origin
                     errors[name] = f"{origin} failed to import: {type(exc).__name__}: {exc}"
-                for module, failures in finder.take_failures().items():
-                    source = intake.sources[module]
-                    for item in failures:
-                        statement = source.program[item["index"]]
-                        if (source.origin, item["index"]) in failed:
-                            continue
-                        why = statements.why_failed(item, problems, errors)
-                        explanation, message = statements.failed(statement, source.origin, why)
-                        _lose(lost, statement, explanation)
-                        failed[source.origin, item["index"]] = message
+                failed.record(finder.take_failures(), problems, errors)
         finally:
             sys.meta_path.remove(finder)
         origins = {m: s.origin for m, s in intake.sources.items()}
-        messages = (*intake.messages, *failed.values())
-        return cls(problems, modules, errors, origins, messages, lost, guard)
+        messages = (*intake.messages, *failed.messages)
+        return cls(problems, modules, errors, origins, messages, failed, guard)
 
     @classmethod
     def from_namespace(
-        cls, namespace: Mapping[str, Any], problems: ProblemSet, origin: str = "this notebook"
-    ) -> Submission:
+        cls, namespace: Mapping[str, Any], problems: ProblemSet, origin: str = _NOTEBOOK
+    ) -> InProcessSubmission:
         """Every module's functions looked up in one namespace (a notebook kernel's)."""
         return cls(
             problems,
@@ -154,14 +149,67 @@ class Submission:
             if module is not None and self.modules.get(name) is module.__dict__:
                 del sys.modules[name]
 
+    def get(self, target: str, problem: Problem) -> Any:
+        """The target's value as the grader receives it, or FUNCTION for a function."""
+        value = self._lookup(target)
+        return FUNCTION if callable(value) else _plain(target.split(".")[1], value)
+
+    def call(self, target: str, problem: Problem, args: tuple, kwargs: dict) -> Any:
+        """Call the function as the sandbox worker calls it: arguments and result through the
+        wire's plain-data format, then its CPU time and the API's contract checked."""
+        name, function = target.split(".")[1], self._lookup(target)
+        frame = wire.encode({}, {"args": list(args), "kwargs": dict(kwargs)})
+        sent = wire.decode(frame[8:], ("args", "kwargs"))  # what the worker would get
+        args, kwargs = sent["args"], sent["kwargs"]
+        kept = runner.snapshot([args, kwargs])
+        started = time.process_time()
+        try:
+            with self.imports:
+                result = function(*args, **kwargs)  # the frame `runner.error` leaves out
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # noqa: BLE001  (student code may raise anything)
+            error = runner.error(exc, frames=_FRAMES)
+            failure = self.failed.lost_name(name, error) or raised(name, error)
+            setattr(failure, _CALL, (name, _call_text(name, function, args, kwargs)))
+            raise failure from None
+        used = time.process_time() - started
+        limit = problem.limits.timeout
+        if used > limit:
+            whose = f"the limit for problem {problem.id}; it used {used:.1f} s here"
+            raise over_time(name, limit, whose, _VECTORISE)
+        report = runner.contract(kept, [args, kwargs], result)
+        value = _plain(name, result)  # a result that cannot be sent fails first, as there
+        broken = broken_contract(
+            target, problem, report, args, kwargs, self.problems.solutions_package
+        )
+        if broken is not None:
+            raise broken
+        return value
+
+    def _lookup(self, target: str) -> Any:
+        module, name = target.split(".")
+        if module in self.errors:
+            raise Unavailable(self.errors[module])
+        namespace = self.modules.get(module, {})
+        if name not in namespace:
+            origin = self.origins.get(module, f"{module}.py")
+            how = "run the cell that defines it" if origin == _NOTEBOOK else DEFINE_IT
+            raise Unavailable(self.failed.missing(origin, name, how))
+        return namespace[name]
+
 
 def _decoded(source: Source) -> runner.Statements:
     return json.loads(statements.encode(source.program))["statements"]
 
 
-def _lose(lost: dict[str, str], statement: statements.Statement, explanation: str) -> None:
-    for bound in statement.names:
-        lost.setdefault(bound, explanation)
+def _plain(name: str, value: Any) -> Any:
+    """`value` as the grader receives it: through the wire's plain-data format."""
+    try:
+        frame = wire.encode({"ok": True}, {"value": value})
+    except wire.Unsupported as exc:
+        raise raised(name, runner.error(exc, unsupported=True)) from None
+    return wire.decode(frame[8:], ("value",))["value"]
 
 
 class _Imports:
@@ -189,120 +237,9 @@ class _Imports:
         return None
 
 
-class Student:
-    """`student.<module>.<name>` for one case: the submission's value, or a checked call."""
-
-    def __init__(self, submission: Submission, problem: Problem) -> None:
-        self._submission, self._problem = submission, problem
-
-    def __getattr__(self, module: str) -> _Module:
-        if module not in self._submission.problems.modules:
-            raise AttributeError(f"no student module {module!r}")
-        return _Module(self._submission, self._problem, module)
-
-
-class _Module:
-    def __init__(self, submission: Submission, problem: Problem, module: str) -> None:
-        self._submission, self._problem, self._module = submission, problem, module
-
-    def __getattr__(self, name: str) -> Any:
-        submission, module = self._submission, self._module
-        target = f"{module}.{name}"
-        # The grader's proxy serves problems.yaml targets only; fail the same way here.
-        if target not in submission.problems.targets:
-            raise AttributeError(f"{target} is not an exercise in problems.yaml")
-        if module in submission.errors:
-            raise StudentFailure(submission.errors[module])
-        namespace = submission.modules.get(module, {})
-        if name not in namespace:
-            origin = submission.origins.get(module, f"{module}.py")
-            if name in submission.lost:
-                raise StudentFailure(f"{origin} defines no {name}: {submission.lost[name]}")
-            how = (
-                "run the cell that defines it"
-                if origin == "this notebook"
-                else "define it at the top level with exactly this name"
-            )
-            raise StudentFailure(f"{origin} defines no {name}: {how}")
-        value = namespace[name]
-        if callable(value):
-            return _Call(submission, self._problem, target, value)
-        return _plain(name, value)
-
-
-def _plain(name: str, value: Any) -> Any:
-    """`value` as the grader receives it: through the wire's plain-data format."""
-    try:
-        frame = wire.encode({"ok": True}, {"value": value})
-    except wire.Unsupported as exc:
-        raise StudentFailure(f"{name} returned {exc}") from None
-    return wire.decode(frame[8:], ("value",))["value"]
-
-
-class _Call:
-    """A student function, called as the sandbox worker calls it."""
-
-    def __init__(self, submission: Submission, problem: Problem, target: str, function: Any):
-        self._submission, self._problem = submission, problem
-        self._target, self._function = target, function
-
-    def __repr__(self) -> str:
-        return f"<student {self._target}>"
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        name = self._target.split(".")[1]
-        frame = wire.encode({}, {"args": list(args), "kwargs": dict(kwargs)})
-        sent = wire.decode(frame[8:], ("args", "kwargs"))  # what the worker would get
-        args, kwargs = sent["args"], sent["kwargs"]
-        kept = runner.snapshot([args, kwargs])
-        started = time.process_time()
-        try:
-            with self._submission.imports:
-                result = self._function(*args, **kwargs)
-        except KeyboardInterrupt:
-            raise
-        except BaseException as exc:  # noqa: BLE001  (student code may raise anything)
-            raise self._raised(name, exc, args, kwargs) from None
-        used = time.process_time() - started
-        limit = self._problem.limits.timeout
-        if used > limit:
-            raise StudentFailure(
-                f"{name} used more than {limit:g} s of CPU time (the limit for problem "
-                f"{self._problem.id}; it used {used:.1f} s here): use numpy operations on "
-                "whole arrays (vectorise)"
-            )
-        report = runner.contract(kept, [args, kwargs], result)
-        broken = contracts.broken(
-            self._target, self._problem.returns_new_arrays, report, args, kwargs,
-            self._submission.problems.solutions_package,
-        )  # fmt: skip
-        if broken is not None:
-            headline, detail = broken
-            raise StudentFailure(f"{headline}: {detail}" if detail else headline)
-        return _plain(name, result)
-
-    def _raised(self, name: str, exc: BaseException, args: list, kwargs: dict) -> BaseException:
-        """What the case sees of a student exception (as grader/grading/session.py
-        `_raised` does)."""
-        kind = type(exc)
-        call = _call_text(name, self._function, args, kwargs)
-        if isinstance(exc, NameError):
-            missing = getattr(exc, "name", None)
-            if missing in self._submission.lost:
-                return StudentFailure(
-                    f"{call} raised NameError: {missing} is not defined, since "
-                    f"{self._submission.lost[missing]}"
-                )
-        builtin = kind.__module__ == "builtins" and getattr(builtins, kind.__name__, None) is kind
-        if builtin and isinstance(exc, Exception):
-            setattr(exc, _CALL, call)  # passed through: a case may expect it
-            return exc
-        return StudentFailure(f"{call} raised {kind.__name__}: {_text(exc)}{_trace(exc)}")
-
-
 def _call_text(name: str, function: Any, args: list, kwargs: dict) -> str:
     """The call as the student would write it, with parameter names for arrays:
-    "conv2d(image, kernel, stride=2)"."""
+    "dense(x, weights, bias=None)"."""
     try:
         names = list(inspect.signature(function).parameters)
     except (TypeError, ValueError):
@@ -321,24 +258,22 @@ def _text(exc: BaseException) -> str:
         return "<unprintable>"
 
 
-def _trace(exc: BaseException) -> str:
-    """The student's part of the traceback: the frames below the call made here."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    mine = [i for i, f in enumerate(frames) if f.filename == __file__]
-    student = frames[mine[-1] + 1 :] if mine else frames
-    if not student:
-        return ""
-    return "\n" + "".join(traceback.format_list(student[-_FRAMES:])).rstrip("\n")
-
-
 def describe(exc: BaseException) -> str | None:
     """A few lines saying why a case failed, or None to keep pytest's own report (a fault of
-    the case itself)."""
-    call = getattr(exc, _CALL, None)
-    if call is not None:
-        if isinstance(exc, NotImplementedError):
-            return f"{call} {_NOT_IMPLEMENTED} ({_text(exc)})"
-        return f"{call} raised {type(exc).__name__}: {_text(exc)}{_trace(exc)}"
+    the case itself). A call's failure names the call as written, with its parameters."""
+    info = getattr(exc, STUDENT_ERROR, None)
+    name, call = getattr(exc, _CALL, ("", ""))
+    if info is not None and not info["unsupported"]:  # the student's exception
+        who = call or info["function"]
+        if info["builtin"] and info["type"] == "NotImplementedError":
+            return f"{who} {_NOT_IMPLEMENTED} ({info['message']})"
+        trace = info["traceback"].rstrip("\n")
+        return f"{who} raised {info['type']}: {info['message']}" + (f"\n{trace}" if trace else "")
+    text = _text(exc).strip()
+    if isinstance(exc, LostName) and call and text.startswith(f"{name} "):
+        return call + text[len(name) :]  # its detail is the traceback: left out here
+    if isinstance(exc, BrokeContract) and exc.detail:
+        return f"{text}: {exc.detail}"
     if isinstance(exc, (StudentFailure, AssertionError)):
-        return _text(exc).strip() or "the result is not what was expected"
+        return text or "the result is not what was expected"
     return None

@@ -15,7 +15,7 @@ from grader.problems import ProblemSet
 from grader.selfcheck import inprocess
 
 SUBMISSION_ENV = "TUTORIAL9_SUBMISSION"
-SUBMISSION = pytest.StashKey[inprocess.Submission]()  # set by grader/selfcheck/command.py
+SUBMISSION = pytest.StashKey[inprocess.InProcessSubmission]()  # set by grader/selfcheck/command.py
 # The problem set, when a plugin gives it (`GivenProblems`: another set's
 # cases run by grader/selfcheck/command.py or recorded by grader/authoring/release.py); else the
 # problems.yaml of the conftest's project (the student bundle's own).

@@ -424,6 +424,7 @@ def test_student_bundle_contents(student_zip: Path) -> None:
         "conftest.py",
         "grader/__main__.py",
         "grader/selfcheck/inprocess.py",
+        "grader/calling/student.py",
         "grader/runtime/runner.py",
         "problems.yaml",
         "exercises/tutorial9.ipynb",

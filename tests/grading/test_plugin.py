@@ -190,3 +190,12 @@ def test_own_assert(student, expect):
     (own,) = [t.outcome for t in results.tests if t.outcome.name == "an assert of the case itself"]
     assert not own.passed and not own.grader_error
     assert own.message.startswith("assert ") and "== 1.0" in own.message  # rewritten
+
+
+def test_a_public_message_quotes_the_students_exception_as_python_prints_it() -> None:
+    """Is a KeyError('k') shown as `KeyError: 'k'` (its rebuilt str() would quote it twice),
+    as the public checks show it?"""
+    from grader.calling.failures import raised
+
+    error = {"type": "KeyError", "builtin": True, "message": "'k'", "traceback": ""}
+    assert plugin._message(raised("f", error), visible=True) == ("f raised KeyError: 'k'", False)

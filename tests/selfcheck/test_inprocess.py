@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from grader.calling.failures import StudentFailure
 from grader.grading.pipeline import grade
 from grader.problems import load
 from grader.selfcheck import inprocess
@@ -112,9 +113,9 @@ def test_a_call_that_changes_its_input_fails_as_in_the_grader(tmp_path: Path) ->
     """Does the in-process student check the API's contract (inputs unchanged)?"""
     namespace: dict = {}
     exec("def relu(x):\n    x[x < 0] = 0\n    return x\n", namespace)
-    submission = inprocess.Submission.from_namespace(namespace, PROBLEMS)
+    submission = inprocess.InProcessSubmission.from_namespace(namespace, PROBLEMS)
     student = submission.student(PROBLEMS.problem("3"))
-    with pytest.raises(inprocess.StudentFailure, match="relu modified its input array x in place"):
+    with pytest.raises(StudentFailure, match="relu modified its input array x in place"):
         student.activations.relu(np.array([-1.0, 2.0]))
 
 
@@ -126,8 +127,8 @@ def test_results_cross_the_wire_and_builtin_exceptions_pass_through() -> None:
         "def conv2d(image, kernel, stride=1, padding=0):\n    raise ValueError('bad stride')\n",
         namespace,
     )
-    submission = inprocess.Submission.from_namespace(namespace, PROBLEMS)
-    with pytest.raises(inprocess.StudentFailure, match="relu returned a object cannot be graded"):
+    submission = inprocess.InProcessSubmission.from_namespace(namespace, PROBLEMS)
+    with pytest.raises(StudentFailure, match="relu returned a object cannot be graded"):
         submission.student(PROBLEMS.problem("3")).activations.relu(np.zeros(2))
     with pytest.raises(ValueError, match="bad stride") as caught:
         submission.student(PROBLEMS.problem("1a")).conv.conv2d(np.zeros((2, 2)), np.ones((1, 1)))
@@ -138,7 +139,7 @@ def test_a_stub_failure_is_described_in_one_line() -> None:
     """Does an unfinished function fail with the call and "not implemented yet", no trace?"""
     namespace: dict = {}
     exec("def softmax(z):\n    raise NotImplementedError('Problem softmax')\n", namespace)
-    student = inprocess.Submission.from_namespace(namespace, PROBLEMS).student(
+    student = inprocess.InProcessSubmission.from_namespace(namespace, PROBLEMS).student(
         PROBLEMS.problem("softmax")
     )
     with pytest.raises(NotImplementedError) as caught:
@@ -180,7 +181,7 @@ def test_statement_failures_in_the_check_match_the_grader_wording(tmp_path: Path
                              "source": "import matplotlib.pyplot as plt"})  # fmt: skip
     path = tmp_path / "mine.ipynb"
     path.write_text(json.dumps(book), encoding="utf-8")
-    submission = inprocess.Submission.from_path(path, PROBLEMS)
+    submission = inprocess.InProcessSubmission.from_path(path, PROBLEMS)
     try:
         failed = [m for m in submission.messages if "matplotlib" in m]
         assert failed == [
