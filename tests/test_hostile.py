@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+import numpy as np
 import pytest
 
 import grader
@@ -1244,6 +1245,87 @@ def _hidden_outputs(document: dict[str, Any]) -> list[str]:
     return [t["output"] for t in document["tests"] if t["output"].startswith("(hidden case)")]
 
 
+EXFILTRATE_LATER = r"""
+import os
+
+_SEEN = []  # every input this process was given, oldest first
+_STASH = "/tmp/stash.txt"  # and every input any earlier process wrote down, where it may write
+
+
+def _encode(value):
+    data = np.asarray(value, dtype=float).ravel()[:8]
+    return "EXFIL" + "_".join(format(v, ".4g").replace("-", "m").replace(".", "p") for v in data)
+
+
+def _oldest(value):
+    _SEEN.append(_encode(value))
+    try:
+        with open(_STASH, "a") as stash:
+            stash.write(_SEEN[-1] + "\n")
+        with open(_STASH) as stash:
+            return stash.readline().strip()
+    except OSError:
+        return _SEEN[0]
+
+
+def relu(x):  # the oldest input remembered, as the message of a builtin exception
+    raise ValueError(_oldest(x))
+
+
+def leaky_relu(x, alpha=0.01):  # as the returned string
+    return _oldest(x)
+"""
+
+
+def test_counterexamples_carry_no_input_kept_from_a_hidden_case(
+    grade_api, world: World, honest_cases, tmp_path: Path
+) -> None:
+    """A function that answers every call with the oldest input it remembers (in a global, in a
+    file) shows, on a public example, only what the fresh sandbox of the counterexamples gave
+    it: the examples themselves, never an input of the cases graded before."""
+    graded = grade_api(submission(tmp_path / "sub", "activations", EXFILTRATE_LATER))
+    broken = frozenset({"activations.relu", "activations.leaky_relu"})
+    assert_graded(graded, broken, world, honest_cases)
+    hidden = _hidden_outputs(graded.document)
+    assert any(line.startswith("Try: ") for o in hidden for line in o.splitlines())
+    assert _leaks(hidden, ("EXFIL",)) == []
+
+
+def _example_payloads() -> set[str]:
+    """What EXFILTRATE_TEXT's functions make of the public examples' own inputs: the only
+    student-chosen text a hidden case's `Try:` line may carry (computed in a fresh sandbox)."""
+    found = set()
+    for problem in PROBLEMS.problems:
+        for _, example in problem.examples:
+            args, _ = example.arguments()
+            try:
+                data = np.asarray(args[0], dtype=float).ravel()
+            except (IndexError, TypeError, ValueError):  # no argument, or not one array
+                continue
+            found.add(
+                "EXFIL"
+                + "_".join(format(v, ".4g").replace("-", "m").replace(".", "p") for v in data[:8])
+            )
+            found.add("31337, " + ", ".join(str(int(abs(v) * 1000) + 1) for v in data[:4]))
+    return found
+
+
+def _leaks(outputs: list[str], marks: tuple[str, ...] = ("EXFIL", "31337")) -> list[str]:
+    """Lines of hidden cases' outputs that carry a mark of the student's text, except a
+    `Try:` line's own answer to a public example."""
+    allowed = sorted(_example_payloads(), key=len, reverse=True)
+    found = []
+    for output in outputs:
+        for line in output.splitlines():
+            if line.startswith("Try: "):
+                line = line.split("  -> expected ", 1)[1]
+                for payload in allowed:
+                    line = line.replace(payload, "")
+            if any(mark in line for mark in marks):
+                found.append(line)
+    return found
+
+
 def test_hidden_cases_do_not_echo_student_text(
     grade_api, world: World, honest_cases, tmp_path: Path
 ) -> None:
@@ -1253,7 +1335,7 @@ def test_hidden_cases_do_not_echo_student_text(
     assert_graded(graded, targets("activations"), world, honest_cases)
     hidden = _hidden_outputs(graded.document)
     assert hidden
-    assert [o for o in hidden if "EXFIL" in o or "31337" in o] == []
+    assert _leaks(hidden) == []
 
 
 def test_hidden_cases_do_not_echo_student_type_names(
@@ -1264,7 +1346,7 @@ def test_hidden_cases_do_not_echo_student_type_names(
     graded = grade_api(submission(tmp_path / "sub", "activations", EXFILTRATE_NAMES))
     broken = frozenset({"activations.relu", "activations.relu_grad"})
     assert_graded(graded, broken, world, honest_cases)
-    assert [o for o in _hidden_outputs(graded.document) if "EXFIL" in o] == []
+    assert _leaks(_hidden_outputs(graded.document), ("EXFIL",)) == []
 
 
 def _needles(**more: str) -> dict[str, str]:

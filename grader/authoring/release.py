@@ -31,6 +31,7 @@ from /autograder/submission_metadata.json.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import importlib
@@ -485,6 +486,12 @@ def _record(out: str, path: str) -> None:
     )  # fmt: skip
     if code != pytest.ExitCode.OK:
         raise SystemExit(f"public cases against {problems.solutions_dir}: pytest exit {int(code)}")
+    for problem in problems.problems:  # the counterexamples' answers, for the students' checks
+        for target, example in problem.examples:
+            module, name = target.split(".")
+            args, kwargs = example.arguments()
+            with contextlib.suppress(Exception):  # a refusal is recorded as one
+                getattr(sys.modules[f"{package.__name__}.{module}"], name)(*args, **kwargs)
     Path(out).write_text(json.dumps(log, sort_keys=True), encoding="utf-8")
 
 
@@ -520,8 +527,13 @@ class _Recorder:
 
         def recorded(*args: Any, **kwargs: Any) -> Any:
             before = copy.deepcopy((args, kwargs))  # as called, whatever happens to them later
-            result = function(*args, **kwargs)
             key = codec.call_key(*before)
+            try:
+                result = function(*args, **kwargs)
+            except Exception as exc:  # a call the reference refuses (a counterexample's)
+                if all(call["key"] != key for call in calls):
+                    calls.append(codec.record_raised(*before, exc))
+                raise
             if all(call["key"] != key for call in calls):
                 calls.append(codec.record(*before, result))
             return copy.deepcopy(result)

@@ -26,6 +26,7 @@ from typing import Any
 
 import pytest
 
+from grader.calling import counterexamples
 from grader.calling.student import Student
 from grader.checking.expect import Expect
 from grader.problems import ProblemSet, load
@@ -89,6 +90,20 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         text = inprocess.describe(call.excinfo.value)
         if text is not None:
             report.longrepr = text
+        line = _counterexample(item, call.excinfo.value)
+        if line is not None:
+            report.longrepr = f"{report.longreprtext.rstrip()}\n{line}"
+
+
+def _counterexample(item: pytest.Item, exc: BaseException) -> str | None:
+    """The `Try:` line of a failed case, as the grader gives it (grader/calling/
+    counterexamples.py): the first public example on which this function and the reference
+    part ways."""
+    student = getattr(item, "funcargs", {}).get("student")
+    if not isinstance(student, Student) or not counterexamples.explainable(exc):
+        return None
+    package = problem_set(item.config).solutions_package
+    return counterexamples.for_case(student, counterexamples.references(package))
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:

@@ -196,24 +196,30 @@ def _same(exp: Any, got: Any, rtol: float, atol: float) -> bool:
 
 # ------------------------------------------------------------------------------- Searching
 
-Side = Callable[[Example], Result]  # runs an example on one side: the reference or the student
+Side = Callable[[Example], "Result | None"]  # runs an example on one side, the reference or
+# the student's; None: that side has no answer for it (the student bundle's recorded references)
 
 
 def search(
     examples: Iterable[Example], reference: Side, student: Side, *, rtol: float, atol: float
-) -> str:
-    """The `Try:` line of the first example whose results differ, else NONE_FAILED.
+) -> str | None:
+    """The `Try:` line of the first example whose results differ; NONE_FAILED when every
+    example the reference can answer agrees; None when it can answer none.
 
-    Each side is called with the example and returns what it did (a Result); the student's
-    side is the one that may time out, crash or run out of budget, and says so by returning a
-    Result with `raised` set, which counts as a difference only when the reference returned.
+    The student's side is the one that may time out, crash or run out of budget, and says so
+    by returning a Result with `raised` set, which counts as a difference only when the
+    reference returned.
     """
+    tried = False
     for example in examples:
         expected = reference(example)
+        if expected is None:
+            continue
+        tried = True
         got = student(example)
-        if differs(expected, got, rtol=rtol, atol=atol):
+        if got is not None and differs(expected, got, rtol=rtol, atol=atol):
             return line(example, expected, got)
-    return NONE_FAILED
+    return NONE_FAILED if tried else None
 
 
 # ------------------------------------------------------------------------------- Wording
@@ -225,8 +231,9 @@ def line(example: Example, expected: Result, got: Result) -> str:
 
 
 def _story(result: Result) -> str:
-    if result.changed:
-        return f"changed its input ({result.message})" if result.message else "changed its input"
+    if result.changed:  # "relu modified its input array x in place: return a new..."
+        said = result.message.split(": ", 1)[0].split(" ", 1)
+        return said[1] if len(said) == 2 and said[1] else "changed its input"
     if result.grader_words:
         return _short(result.message, 120)
     if result.raised:

@@ -8,8 +8,10 @@ while the trusted side collects the cases.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from grader import __version__
@@ -70,31 +72,49 @@ def grade(
     if template is None and ForkServer(isolation).usable:
         # Even for one submission: restarts after a timeout then cost a fork, not a start.
         own_template = template = ForkServer(isolation)
-    sandbox = Sandbox(
-        sources={module: source.code for module, source in intake.sources.items()},
-        programs={m: statements.encode(source.program) for m, source in intake.sources.items()},
-        memory=max(p.limits.memory for p in problems.problems) * 2**20,
-        cpu_seconds=int(problems.limits.budget) + 10,
-        hide=(*hidden_directories(), str(problems.root)),
-        isolation=isolation,
-        template=template,
-    )
+
+    def new_sandbox() -> Sandbox:
+        return Sandbox(
+            sources={module: source.code for module, source in intake.sources.items()},
+            programs={m: statements.encode(s.program) for m, s in intake.sources.items()},
+            memory=max(p.limits.memory for p in problems.problems) * 2**20,
+            cpu_seconds=int(problems.limits.budget) + 10,
+            hide=(*hidden_directories(), str(problems.root)),
+            isolation=isolation,
+            template=template,
+        )
+
+    sandbox = new_sandbox()
+    sandboxes = [sandbox]
     modules = problems.modules
     unavailable = {m: why for m in modules if (why := intake.unavailable(m)) is not None}
     if len(unavailable) < len(modules):
         sandbox.start()  # boots while pytest is imported and collects
     # Imported here, after the worker has started, because pytest takes a while to import.
-    from grader.grading import plugin
+    from grader.grading import explain, plugin
     from grader.grading.session import Session
+
+    @contextlib.contextmanager
+    def fresh() -> Iterator[Session]:
+        """A new sandbox and session for the counterexamples (grader/grading/explain.py)."""
+        again = new_sandbox()
+        sandboxes.append(again)
+        try:
+            again.start()
+            yield Session(problems, unavailable, again, started=started, sources=intake.sources)
+        finally:
+            again.close()
 
     try:
         session = Session(problems, unavailable, sandbox, started=started, sources=intake.sources)
         ran = plugin.run_cases(problems, session, cases or problems.cases_dir)
+        sandbox.close()
+        outcomes = explain.annotate(ran.outcomes, problems, fresh)
     finally:
         sandbox.close()
         if own_template is not None:
             own_template.close()
-    leftover = sandbox.leftover_processes()
+    leftover = [pid for box in sandboxes for pid in box.leftover_processes()]
     extra = {
         "problem_set": problems.name,
         "grader_version": __version__,
@@ -107,7 +127,7 @@ def grade(
         extra["leftover_processes"] = len(leftover)
         faults.append(f"{len(leftover)} sandbox processes survived the cleanup")
     return Results(
-        problems=score(problems, ran.outcomes),
+        problems=score(problems, outcomes),
         written=tuple(p for p in problems.problems if not p.graded),
         messages=(*intake.messages, *session.messages, *_unsafe_notice(isolation.safe)),
         execution_time=time.monotonic() - started,

@@ -29,6 +29,7 @@ from typing import Any
 
 import pytest
 
+from grader.calling import counterexamples
 from grader.calling.failures import STUDENT_ERROR, StudentFailure, StudentRaised
 from grader.calling.student import Student
 from grader.checking.expect import Expect
@@ -156,7 +157,7 @@ def run_case(case: Case, problems: ProblemSet, student: StudentFactory) -> TestO
     """
     started = time.perf_counter()
     touched: list[str] = []
-    message, grader_error = "", False
+    message, grader_error, explainable = "", False, False
     try:
         problem = problems.problem(case.problem)
         proxy, touched = student(problem)
@@ -169,6 +170,7 @@ def run_case(case: Case, problems: ProblemSet, student: StudentFactory) -> TestO
         message, grader_error = _SKIPPED, True
     except BaseException as exc:  # noqa: BLE001  (as pytest: any exception fails the case)
         message, grader_error = _message(exc, case.visible)
+        explainable = not grader_error and counterexamples.explainable(exc)
     return TestOutcome(
         problem=case.problem,
         name=case.name,
@@ -178,6 +180,7 @@ def run_case(case: Case, problems: ProblemSet, student: StudentFactory) -> TestO
         targets=tuple(touched),
         duration=time.perf_counter() - started,
         grader_error=grader_error,
+        explainable=explainable,
     )
 
 
@@ -297,11 +300,12 @@ class GradingPlugin(_Collector):
         self, item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport
     ) -> TestOutcome:
         visible = _visible(item)
-        message, grader_error = "", False
+        message, grader_error, explainable = "", False, False
         if report.skipped:
             message, grader_error = _SKIPPED, True
         elif call.excinfo is not None:
             message, grader_error = _message(call.excinfo.value, visible)
+            explainable = not grader_error and counterexamples.explainable(call.excinfo.value)
         return TestOutcome(
             problem=_problem_id(item),
             name=_display_name(item),
@@ -311,6 +315,7 @@ class GradingPlugin(_Collector):
             targets=tuple(item.stash.get(_TOUCHED, [])),
             duration=call.duration,
             grader_error=grader_error,
+            explainable=explainable,
         )
 
 

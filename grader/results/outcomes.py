@@ -19,3 +19,5 @@ class TestOutcome:
     targets: tuple[str, ...]  # "module.name" the case actually called, in order
     duration: float  # seconds
     grader_error: bool = False  # the case itself broke: not the student's fault
+    # It failed in a way a small public example can show (grader/calling/counterexamples.py).
+    explainable: bool = False

@@ -556,3 +556,25 @@ def test_over_limit_never_leaves_a_student_without_results() -> None:
     data = metadata("2025-03-01T12:00:00Z", times, results=False)
     assert release.over_limit(data, release.SubmissionLimit(3, 24)) is None
     assert release.over_limit({"created_at": "garbage"}, release.SubmissionLimit(1, 1)) is None
+
+
+@pytest.mark.slow
+def test_student_bundle_gives_the_graders_counterexamples(
+    student_zip: Path, tmp_path: Path
+) -> None:
+    """Does a failing public case show, in the bundle (recorded answers, no references), the
+    same `Try:` line as the grader, including an example the reference refuses?"""
+    bundle = unzip(student_zip, tmp_path)
+    mutant = tmp_path / "mutant"
+    mutant.mkdir()
+    for module in MODULES:
+        shutil.copy(SOLUTIONS / f"{module}.py", mutant)
+    shapes = mutant / "shapes.py"
+    text = shapes.read_text(encoding="utf-8")
+    assert text.count("return (n - k + 2 * p) // s + 1") == 1
+    shapes.write_text(
+        text.replace("return (n - k + 2 * p) // s + 1", "return -((k - n - 2 * p) // s) + 1")
+    )
+    run, _ = run_pytest(bundle, mutant)
+    assert run.returncode == 1
+    assert "Try: conv_output_size(5, 2, stride=2)  -> expected 2, yours 3" in run.stdout

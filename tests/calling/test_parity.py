@@ -28,6 +28,7 @@ from pathlib import Path
 
 import pytest
 
+from grader.calling import counterexamples
 from grader.calling.student import Student
 from grader.checking.expect import Expect
 from grader.grading import plugin
@@ -110,15 +111,21 @@ def _checked(path: Path, problems: ProblemSet) -> tuple[Outcomes, list[tuple[str
     submission = inprocess.InProcessSubmission.from_path(path, problems)
     outcomes: Outcomes = {}
     described: list[tuple[str, str]] = []
+    reference = counterexamples.references(problems.solutions_package)
     try:
         for case in plugin.collect(PUBLIC, problems).cases:
+            made: list[Student] = []
 
-            def student(problem: object) -> tuple[Student, list[str]]:
-                made = submission.student(problem)  # type: ignore[arg-type]
-                return made, made.touched
+            def student(problem: object, made: list[Student] = made) -> tuple[Student, list[str]]:
+                made.append(submission.student(problem))  # type: ignore[arg-type]
+                return made[-1], made[-1].touched
 
             outcome = plugin.run_case(case, problems, student)
-            outcomes[outcome.problem, outcome.name] = (outcome.passed, outcome.message)
+            message = outcome.message
+            if outcome.explainable:  # as grader/cases/conftest.py adds it to the report
+                line = counterexamples.for_case(made[-1], reference)
+                message = f"{message}\n{line}" if line else message
+            outcomes[outcome.problem, outcome.name] = (outcome.passed, message)
             if not outcome.passed:
                 described.append((outcome.message, _describe(case, problems, submission)))
     finally:

@@ -116,7 +116,7 @@ def test_the_line_reads_as_the_issue_shows_it() -> None:
         Result(np.array([0.0])),
         Result(np.array([0.0]), changed=True, message="relu modified its input array x"),
     )
-    assert changed.endswith("yours changed its input (relu modified its input array x)")
+    assert changed.endswith("yours modified its input array x")
 
 
 def test_big_arrays_are_summarised_on_one_line() -> None:
@@ -151,3 +151,4 @@ def test_search_shows_the_first_example_that_fails_for_this_student() -> None:
     )
     assert tried == [e.text for e in declared]
     assert search(declared[:1], reference, ignores_alpha, **TOL) == NONE_FAILED
+    assert search(declared, lambda example: None, ignores_alpha, **TOL) is None  # no answers

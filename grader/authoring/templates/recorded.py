@@ -12,6 +12,7 @@ expected value anyway, so nothing here is hidden from students.
 from __future__ import annotations
 
 import base64
+import builtins
 import hashlib
 import inspect
 import json
@@ -106,6 +107,14 @@ def record(args: tuple | list, kwargs: dict[str, Any], result: Any) -> dict[str,
     entry: dict[str, Any] = {"key": call_key(args, kwargs), "result": encode(result)}
     if _size([args, kwargs]) <= _KEEP_ARGUMENTS:
         entry["args"], entry["kwargs"] = encode(list(args)), encode(dict(kwargs))
+    return entry
+
+
+def record_raised(args: tuple | list, kwargs: dict[str, Any], exc: BaseException) -> dict[str, Any]:
+    """The recording of a call the reference refused: the exception's class and message."""
+    entry = record(args, kwargs, None)
+    del entry["result"]
+    entry["raised"], entry["message"] = type(exc).__name__, str(exc)
     return entry
 
 
@@ -207,13 +216,23 @@ class _Function:
         key = call_key(args, kwargs)
         for call in self._calls:
             if call["key"] == key:
-                return decode(call["result"])
+                return _answer(call)
         for call in self._calls:  # the same inputs computed with a different rounding
             if "args" not in call:  # large arguments are kept as their digest only
                 continue
             if _same(decode(call["args"]), list(args)) and _same(decode(call["kwargs"]), kwargs):
-                return decode(call["result"])
+                return _answer(call)
         raise LookupError(
             f"{_PACKAGE}.{self._module}.{self._name} has no recorded answer for these arguments "
             "(only the public cases' own calls are recorded)"
         )
+
+
+def _answer(call: dict[str, Any]) -> Any:
+    """A recorded call's result, or the builtin exception the reference raised."""
+    if "raised" not in call:
+        return decode(call["result"])
+    kind = getattr(builtins, call["raised"], None)
+    if isinstance(kind, type) and issubclass(kind, Exception) and kind is not LookupError:
+        raise kind(call["message"])
+    raise RuntimeError(f"the reference raised {call['raised']}: {call['message']}")
