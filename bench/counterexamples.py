@@ -50,13 +50,55 @@ UNEXPLAINABLE = (
     "the grader could not run this case",
 )
 
+# Targets that are functions: a constant such as TASK_TYPES has no call to show, and showing
+# its expected value would give away the problem's answer.
+CALLABLE = {
+    target
+    for target in load().targets
+    if callable(
+        getattr(
+            __import__(f"solutions.{target.split('.')[0]}", fromlist=["_"]),
+            target.split(".")[1],
+        )
+    )
+}
+
 PASTE = """
-import json, sys
+import ast, copy, json, sys
 import numpy as np
 sys.path.insert(0, ".")
 from {module} import {function}
-from grader.checking import examples
-example = examples.parse({call!r})
+call = {call!r}
+scope = {{"np": np, "numpy": np, {function!r}: {function}}}
+# The line as pasted; its arguments bound to names first, as a student checking whether the
+# call changed or returned its input would write it (`x = ...; relu(x); x`).
+node = ast.parse(call, mode="eval").body
+args = [eval(ast.unparse(a), scope) for a in node.args]
+kwargs = {{k.arg: eval(ast.unparse(k.value), scope) for k in node.keywords}}
+before = copy.deepcopy((args, kwargs))
+
+
+def arrays(value):
+    if isinstance(value, np.ndarray):
+        yield value
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from arrays(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from arrays(item)
+
+
+def same(a, b):
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return np.array_equal(a, b, equal_nan=True)
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    return a == b
+
+
 def plain(value):
     if isinstance(value, np.ndarray):
         return {{"array": value.tolist(), "dtype": value.dtype.str}}
@@ -67,9 +109,16 @@ def plain(value):
     if isinstance(value, dict):
         return {{"dict": [[k, plain(v)] for k, v in value.items()]}}
     return value
+
+
 try:
-    value = eval({call!r}, {{"np": np, "numpy": np, {function!r}: {function}}})
-    print(json.dumps({{"value": plain(value)}}))
+    value = eval(call, scope)  # the line exactly as pasted
+    result = {function}(*args, **kwargs)  # and again on the bound arguments
+    changed = not same(before, (args, kwargs))
+    shared = any(
+        np.shares_memory(r, a) for r in arrays(result) for a in arrays((args, kwargs))
+    )
+    print(json.dumps({{"value": plain(value), "changed": changed, "shared": shared}}))
 except Exception as exc:
     print(json.dumps({{"raised": type(exc).__name__}}))
 """
@@ -95,12 +144,15 @@ def main() -> None:
         folders = build(Path(scratch))
         if args.limit:
             folders = folders[: args.limit]
-        failed = reproduced = 0
+        failed = reproduced = constants = 0
         for folder in folders:
             results = grade(folder, problems)
             for test in results.tests:
                 outcome = test.outcome
                 if outcome.passed or any(u in outcome.message for u in UNEXPLAINABLE):
+                    continue
+                if not any(t in CALLABLE for t in outcome.targets):
+                    constants += 1  # a wrong constant (TASK_TYPES): its example is the answer
                     continue
                 failed += 1
                 found = TRY.search(outcome.message)
@@ -110,6 +162,7 @@ def main() -> None:
                 else:
                     why = "no Try: line" if not found else f"does not reproduce: {found.group(1)}"
                     print(f"{folder.name} {outcome.problem} '{outcome.name}': {why}")
+    print(f"not counted: {constants} failed cases of constants (no call to show)")
     share = 100.0 * reproduced / failed if failed else 100.0
     print(f"reproducing Try: lines: {reproduced} of {failed} failed cases ({share:.0f}%)")
 
@@ -143,6 +196,8 @@ def _differs(
     theirs = json.loads(run.stdout.strip().splitlines()[-1])
     reference = __import__(f"{problems.solutions_package}.{module}", fromlist=[module])
     expected = examples_result(getattr(reference, example.function), example)
+    if theirs.get("changed") or theirs.get("shared"):  # the reference never does either
+        return True
     got = (
         examples.Result(raised=theirs["raised"])
         if "raised" in theirs
