@@ -30,6 +30,13 @@ def _edit(problems: ProblemSet, name: str, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+def _rename_target(problems: ProblemSet) -> None:
+    """problems.yaml's ln targets norms.layer_norm7, its examples calling it by that name."""
+    _edit(problems, "problems.yaml", "targets: [norms.layer_norm]", "targets: [norms.layer_norm7]")
+    for example in ("layer_norm(np.array([[1.0", "layer_norm(np.array([[1, 3"):
+        _edit(problems, "problems.yaml", example, example.replace("layer_norm(", "layer_norm7("))
+
+
 def _copy(tmp_path: Path) -> ProblemSet:
     folder = tmp_path / "set"
     shutil.copytree(ATTENTION, folder, ignore=shutil.ignore_patterns("__pycache__"))
@@ -66,7 +73,7 @@ def test_a_case_calling_what_its_problem_does_not_target_is_named(tmp_path: Path
     """problems.yaml targets norms.layer_norm7 (which the reference defines); the cases still
     call student.norms.layer_norm: each such case is named, with its file, line and problem."""
     problems = _copy(tmp_path)
-    _edit(problems, "problems.yaml", "targets: [norms.layer_norm]", "targets: [norms.layer_norm7]")
+    _rename_target(problems)
     _edit(problems, REFERENCE, "def layer_norm(", "def layer_norm7(")
     problems = load(problems.path)
     findings = audit.static(problems)
@@ -95,7 +102,7 @@ def test_a_case_calling_what_its_problem_does_not_target_is_named(tmp_path: Path
 def test_a_target_the_reference_lacks_is_named(tmp_path: Path) -> None:
     """A target renamed in problems.yaml only: the reference module defines no such name."""
     problems = _copy(tmp_path)
-    _edit(problems, "problems.yaml", "targets: [norms.layer_norm]", "targets: [norms.layer_norm7]")
+    _rename_target(problems)
     shown = [str(f) for f in audit.static(load(problems.path))]
     assert (
         "problems.yaml: problem 'ln': 'targets': norms.layer_norm7: attention_solutions/norms.py "
@@ -256,7 +263,7 @@ def test_a_public_case_the_stubs_pass_is_refused(tmp_path: Path) -> None:
 
 def _broken(tmp_path: Path) -> ProblemSet:
     problems = _copy(tmp_path)
-    _edit(problems, "problems.yaml", "targets: [norms.layer_norm]", "targets: [norms.layer_norm7]")
+    _rename_target(problems)
     _edit(problems, REFERENCE, "def layer_norm(", "def layer_norm7(")
     return load(problems.path)
 
