@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 import time
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -23,6 +22,7 @@ from grader.problems import DEFAULT_PATH, load
 from grader.results.outcomes import TestOutcome
 from grader.results.scoring import Results, score
 from grader.sandbox import isolation
+from tests.intake.test_discovery import make_class
 
 MODULES = load().modules  # the tutorial's student modules, from problems.yaml
 
@@ -52,21 +52,6 @@ def fake_grade(path: Path, problems: object) -> Results:
         execution_time=0.01,
         extra={"sandbox": {"level": "full"}},
     )
-
-
-def make_class(folder: Path, names: list[str]) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in names:
-        path = folder / name
-        if name.endswith(".py") or name.endswith(".ipynb"):
-            path.write_text(f"# {name}\n")
-        elif name.endswith(".zip"):
-            with zipfile.ZipFile(path, "w") as archive:
-                archive.writestr("conv.py", f"# {name}\n")
-        else:
-            path.mkdir()
-            (path / "conv.py").write_text(f"# {name}\n")
-    return folder
 
 
 def read_grades(out: Path) -> list[dict[str, str]]:
