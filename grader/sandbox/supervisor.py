@@ -181,6 +181,9 @@ class Sandbox:
     _ready: bool = field(default=False, init=False)  # the worker has sent its first frame
     _tree: dict[int, int] = field(default_factory=dict, init=False)  # pid -> start time, last seen
     _seen: set[tuple[int, int]] = field(default_factory=set, init=False)  # (pid, start time) killed
+    # The sandbox user's processes alive at `close`, counted before its uid is released: once
+    # released, another sandbox (a batch's other worker, another grader) may run as that uid.
+    _left: tuple[int, ...] | None = field(default=None, init=False)
 
     def start(self) -> None:
         """Start a worker in the background (returns at once), unless one is alive already.
@@ -481,13 +484,17 @@ class Sandbox:
             self._workspace.remove()
             self._workspace = None
         if self._slot >= 0:
+            self._left = tuple(processes.of_user(self.uid)) if self.uid is not None else ()
             os.close(self._slot)  # releases the uid for the next sandbox
             self._slot = -1
 
     def leftover_processes(self) -> list[int]:
         """Sandbox processes still alive (should be none after `close`): those of the sandbox
-        user, or without one, those ever seen in the worker's process tree."""
+        user (as counted at `close`, once closed), or without one, those ever seen in the
+        worker's process tree."""
         if self.uid is not None:
+            if self._slot < 0 and self._left is not None:
+                return list(self._left)
             return processes.of_user(self.uid)
         return sorted(pid for pid, started in self._seen if processes.start_time(pid) == started)
 

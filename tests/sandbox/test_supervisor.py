@@ -599,3 +599,17 @@ def test_without_a_tmpfs_the_workspace_is_only_read(tmp_path: Path) -> None:
         assert box.starts == 1
     finally:
         box.close()
+
+
+@needs_root
+def test_leftovers_are_counted_before_the_uid_is_released(
+    make, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once a sandbox is closed its uid may go to the next sandbox (a batch's other worker,
+    another grader): are the first one's leftovers what was alive at its close, not what the
+    uid's next holder runs?"""
+    first = make("def f():\n    return 1\n")
+    assert call(first, "f")["value"] == 1
+    first.close()
+    monkeypatch.setattr(S.processes, "of_user", lambda uid: [4242])  # the uid's next holder
+    assert first.leftover_processes() == []
