@@ -106,12 +106,15 @@ def grade(
             again.close()
 
     try:
-        session = Session(problems, unavailable, sandbox, started=started, sources=intake.sources)
-        ran = plugin.run_cases(problems, session, cases or problems.cases_dir)
-        sandbox.close()
+        try:
+            session = Session(
+                problems, unavailable, sandbox, started=started, sources=intake.sources
+            )
+            ran = plugin.run_cases(problems, session, cases or problems.cases_dir)
+        finally:
+            sandbox.close()
         outcomes = explain.annotate(ran.outcomes, problems, fresh)
     finally:
-        sandbox.close()
         if own_template is not None:
             own_template.close()
     leftover = [pid for box in sandboxes for pid in box.leftover_processes()]

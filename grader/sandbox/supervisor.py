@@ -475,7 +475,8 @@ class Sandbox:
         return code
 
     def close(self) -> None:
-        """Kill everything and delete the workspace."""
+        """Kill everything and delete the workspace; again, nothing (the uid may be another
+        sandbox's by then)."""
         if self._proc is not None or self._guard:
             self.kill()  # which sweeps the sandbox user's processes too
         else:
@@ -508,7 +509,8 @@ class Sandbox:
             raise SandboxBroken(str(exc)) from None
 
     def _kill_sandbox_user(self) -> None:
-        if self.uid is not None:
+        # Only while the uid is ours: once `close` released it, another sandbox may run as it.
+        if self.uid is not None and self._slot >= 0:
             processes.kill_user(self.uid)
 
 

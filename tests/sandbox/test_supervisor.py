@@ -613,3 +613,18 @@ def test_leftovers_are_counted_before_the_uid_is_released(
     first.close()
     monkeypatch.setattr(S.processes, "of_user", lambda uid: [4242])  # the uid's next holder
     assert first.leftover_processes() == []
+
+
+@needs_root
+def test_closing_again_kills_nothing_of_the_uids_next_holder(
+    make, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sandbox closed twice must not sweep its former uid the second time: another sandbox
+    (a batch's other worker) may be running student code as that uid by then."""
+    first = make("def f():\n    return 1\n")
+    assert call(first, "f")["value"] == 1
+    first.close()
+    killed: list[int] = []
+    monkeypatch.setattr(S.processes, "kill_user", killed.append)
+    first.close()
+    assert killed == []
