@@ -203,29 +203,14 @@ def test_batch_scores_full_marks(style: str, batch: Batch) -> None:
 # ----------------------------------------------------------------------------- Under load
 
 
-@pytest.fixture
-def two_cpu_hogs():
-    """Two processes that spin on a CPU each for as long as the test runs."""
-    hogs = [
-        subprocess.Popen([sys.executable, "-c", "while True: pass"], stdin=subprocess.DEVNULL)
-        for _ in range(2)
-    ]
-    try:
-        yield hogs
-    finally:
-        for hog in hogs:
-            hog.kill()
-            hog.wait()
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("style", STYLES)
 def test_load_does_not_change_a_score(
-    style: str, unloaded: Graded, two_cpu_hogs: list, tmp_path: Path
+    style: str, unloaded: Graded, cpu_hogs: list, tmp_path: Path
 ) -> None:
     """Does each correct submission get the same per-test scores with two CPU hogs running?"""
     loaded = grade(submit(style, tmp_path))
-    assert all(hog.poll() is None for hog in two_cpu_hogs)  # they really ran throughout
+    assert all(hog.poll() is None for hog in cpu_hogs)  # they really ran throughout
     assert _per_test(loaded) == _per_test(unloaded[style])
     if style not in GRADER_GAPS:
         _full_marks(loaded)

@@ -3,9 +3,6 @@ marks through the real grader, on a quiet machine and with two CPU hogs running.
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,20 +10,6 @@ import pytest
 from grader.grading.pipeline import grade
 
 LOOPS = Path(__file__).resolve().parent / "corpus" / "loops"
-
-
-@pytest.fixture
-def cpu_hogs() -> Iterator[None]:
-    """Two processes that spin on the CPU for as long as the test runs (a loaded machine)."""
-    hogs: list[subprocess.Popen[bytes]] = []
-    try:
-        for _ in range(2):
-            hogs.append(subprocess.Popen([sys.executable, "-c", "while True:\n    pass\n"]))
-        yield
-    finally:
-        for hog in hogs:
-            hog.kill()
-            hog.wait()
 
 
 def _failures(results) -> list[str]:

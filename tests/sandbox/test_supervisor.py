@@ -4,8 +4,6 @@ outside."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import textwrap
 import time
 from collections.abc import Iterator
@@ -43,20 +41,6 @@ def make(tmp_path: Path) -> Iterator:
     for box in boxes:
         box.close()
         assert box.leftover_processes() == []
-
-
-@pytest.fixture
-def cpu_hogs() -> Iterator[None]:
-    """Two processes that spin on the CPU for as long as the test runs (a loaded machine)."""
-    hogs: list[subprocess.Popen[bytes]] = []
-    try:
-        for _ in range(2):
-            hogs.append(subprocess.Popen([sys.executable, "-c", "while True:\n    pass\n"]))
-        yield
-    finally:
-        for hog in hogs:
-            hog.kill()
-            hog.wait()
 
 
 def call(box: S.Sandbox, name: str, *args: object, limit: float = 10) -> dict:
