@@ -149,7 +149,14 @@ def main() -> None:
             results = grade(folder, problems)
             for test in results.tests:
                 outcome = test.outcome
-                if outcome.passed or any(u in outcome.message for u in UNEXPLAINABLE):
+                if outcome.passed:
+                    continue
+                # The grader's own classification, checked against the wording of its failure:
+                # a disagreement would hide a lost point from this measure, so it is shown.
+                unexplainable = any(u in outcome.message for u in UNEXPLAINABLE)
+                if unexplainable == outcome.explainable:
+                    print(f"{folder.name} '{outcome.name}': explainable={outcome.explainable}")
+                if unexplainable and not outcome.explainable:
                     continue
                 if not any(t in CALLABLE for t in outcome.targets):
                     constants += 1  # a wrong constant (TASK_TYPES): its example is the answer
